@@ -1,0 +1,244 @@
+"""Whole-course cross-checks, and the checked course that renderers read.
+
+Single files can be valid while the course is not: two topics with one id, a prerequisite that names no topic,
+a cycle of prerequisites, a card id used twice, a figure that does not exist. These checks need every file.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from studygen.content.loader import LoadedCourse, LoadedTopic
+from studygen.content.model import Category, Course, FigureSpec, Subject, Topic
+from studygen.content.yamlsource import SourceMap
+from studygen.errors import Problem
+
+
+@dataclass(frozen=True)
+class CourseGraph:
+    """A course that passed every check. Topics are in id order; lookups are by id."""
+
+    root: Path
+    course: Course
+    topics: tuple[Topic, ...]
+    sources: dict[str, SourceMap]
+
+    def topic(self, topic_id: str) -> Topic:
+        return next(t for t in self.topics if t.id == topic_id)
+
+    def subject(self, subject_id: str) -> tuple[Category, Subject]:
+        for category in self.course.categories:
+            for subject in category.subjects:
+                if subject.id == subject_id:
+                    return category, subject
+        raise KeyError(subject_id)
+
+    def topics_of(self, subject_id: str) -> list[Topic]:
+        return [t for t in self.topics if t.subject == subject_id]
+
+    def figure(self, figure_id: str) -> FigureSpec:
+        return next(f for f in self.course.figures if f.id == figure_id)
+
+    def dependents(self, topic_id: str) -> list[Topic]:
+        """Topics that list this one as a prerequisite."""
+        return [t for t in self.topics if any(p.topic == topic_id for p in t.prerequisites)]
+
+
+def check_course(loaded: LoadedCourse) -> tuple[CourseGraph | None, list[Problem]]:
+    """Run every cross-check; return the graph only when nothing is wrong at error level."""
+    problems = list(loaded.problems)
+    course = loaded.course
+    if course is None:
+        return None, problems
+    source = loaded.course_source
+    problems += _catalogue_problems(course, source, loaded.root)
+
+    by_id: dict[str, LoadedTopic] = {}
+    for item in sorted(loaded.topics, key=lambda t: t.source.path):
+        first = by_id.get(item.topic.id)
+        if first:
+            problems.append(
+                item.source.problem(
+                    ("id",),
+                    f"topic id '{item.topic.id}' is already used by {first.source.path}",
+                    "rename one",
+                )
+            )
+            continue
+        by_id[item.topic.id] = item
+
+    subjects = {s.id for c in course.categories for s in c.subjects}
+    figures = {f.id for f in course.figures}
+    titles = {item.topic.title.casefold(): topic_id for topic_id, item in by_id.items()}
+    for item in by_id.values():
+        problems += _topic_problems(item, by_id, subjects, figures, titles)
+    problems += _cycle_problems(by_id)
+
+    used_subjects = {item.topic.subject for item in by_id.values()}
+    all_topics_loaded = not any(p.severity == "error" for p in loaded.problems)
+    for i, category in enumerate(course.categories if all_topics_loaded else []):
+        for j, subject in enumerate(category.subjects):
+            if subject.id not in used_subjects:
+                problems.append(
+                    source.problem(
+                        ("categories", i, "subjects", j),
+                        f"subject '{subject.id}' has no topics",
+                        "add a topic or remove the subject",
+                        "warning",
+                    )
+                )
+
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    topics = tuple(by_id[topic_id].topic for topic_id in sorted(by_id))
+    sources = {topic_id: by_id[topic_id].source for topic_id in sorted(by_id)}
+    return CourseGraph(loaded.root, course, topics, sources), problems
+
+
+def _duplicates(values: list[str]) -> set[str]:
+    return {value for value, count in Counter(values).items() if count > 1}
+
+
+def _catalogue_problems(course: Course, source: SourceMap, root: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for i, category in enumerate(course.categories):
+        for j, subject in enumerate(category.subjects):
+            if subject.id in seen:
+                problems.append(
+                    source.problem(
+                        ("categories", i, "subjects", j, "id"),
+                        f"subject id '{subject.id}' is already used in category '{seen[subject.id]}'",
+                    )
+                )
+            seen[subject.id] = category.id
+    for i in _duplicate_indexes([c.id for c in course.categories]):
+        problems.append(
+            source.problem(("categories", i, "id"), f"duplicate category id '{course.categories[i].id}'")
+        )
+    for i in _duplicate_indexes([f.id for f in course.figures]):
+        problems.append(source.problem(("figures", i, "id"), f"duplicate figure id '{course.figures[i].id}'"))
+    for i, figure in enumerate(course.figures):
+        if figure.image is not None:
+            image = (root / figure.image).resolve()
+            if not image.is_relative_to(root):
+                problems.append(
+                    source.problem(("figures", i, "image"), "the image is outside the course folder")
+                )
+            elif not image.is_file():
+                problems.append(
+                    source.problem(("figures", i, "image"), f"image file '{figure.image}' does not exist")
+                )
+    return problems
+
+
+def _duplicate_indexes(values: list[str]) -> list[int]:
+    """Indexes of the second and later occurrences of a value."""
+    seen: set[str] = set()
+    later = []
+    for index, value in enumerate(values):
+        if value in seen:
+            later.append(index)
+        seen.add(value)
+    return later
+
+
+def _topic_problems(
+    item: LoadedTopic,
+    by_id: dict[str, LoadedTopic],
+    subjects: set[str],
+    figures: set[str],
+    titles: dict[str, str],
+) -> list[Problem]:
+    topic, source = item.topic, item.source
+    problems: list[Problem] = []
+    stem = Path(source.path).stem
+    if stem != topic.id:
+        problems.append(
+            source.problem(
+                ("id",),
+                f"the file is named '{stem}' but the topic id is '{topic.id}'",
+                f"rename the file to {topic.id}.yaml",
+                "warning",
+            )  # fmt: skip
+        )
+    if topic.subject not in subjects:
+        problems.append(
+            source.problem(
+                ("subject",), f"unknown subject '{topic.subject}'", _nearest(topic.subject, subjects)
+            )
+        )
+    for kind, links in (("prerequisites", topic.prerequisites), ("learn_next", topic.learn_next)):
+        for i, link in enumerate(links):
+            if link.topic is not None and link.topic not in by_id:
+                problems.append(
+                    source.problem(
+                        (kind, i, "topic"), f"unknown topic '{link.topic}'", _nearest(link.topic, by_id)
+                    )
+                )
+            elif link.topic == topic.id:
+                problems.append(source.problem((kind, i, "topic"), "a topic cannot link to itself"))
+            elif link.text is not None and link.text.casefold() in titles:
+                problems.append(
+                    source.problem(
+                        (kind, i, "text"),
+                        f"'{link.text}' is the title of a topic of this course",
+                        f"link it instead: topic: {titles[link.text.casefold()]}",
+                        "warning",
+                    )
+                )
+    for kind, ids in (
+        ("flashcards", [c.id for c in topic.flashcards]),
+        ("questions", [q.id for q in topic.questions]),
+        ("references", [r.id for r in topic.references]),
+    ):
+        for i in _duplicate_indexes(ids):
+            problems.append(
+                source.problem((kind, i, "id"), f"duplicate id '{ids[i]}' in {kind}", "ids are stable keys")
+            )
+    for field_path, figure_id in topic.figure_references():
+        if figure_id not in figures:
+            problems.append(
+                source.problem(field_path, f"unknown figure '{figure_id}'", _nearest(figure_id, figures))
+            )
+    return problems
+
+
+def _nearest(name: str, choices: set[str] | dict[str, LoadedTopic]) -> str:
+    close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def _cycle_problems(by_id: dict[str, LoadedTopic]) -> list[Problem]:
+    """Report each prerequisite cycle once, at the topic where it was first entered (in id order)."""
+    graph = {
+        tid: [p.topic for p in item.topic.prerequisites if p.topic in by_id] for tid, item in by_id.items()
+    }
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
+    problems: list[Problem] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                cycle = [*path[path.index(nxt) :], nxt]
+                source = by_id[node].source
+                index = next(i for i, p in enumerate(by_id[node].topic.prerequisites) if p.topic == nxt)
+                problems.append(
+                    source.problem(
+                        ("prerequisites", index, "topic"),
+                        "prerequisites form a cycle: " + " -> ".join(cycle),
+                        "remove one of these links",
+                    )
+                )
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return problems

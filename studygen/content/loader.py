@@ -1,0 +1,79 @@
+"""Load a course folder: the course file and every topic file, validated, with all problems gathered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studygen.content.model import Course, Topic
+from studygen.content.validate import validate_as
+from studygen.content.yamlsource import SourceMap, load_yaml
+from studygen.errors import Problem, display_path
+
+COURSE_FILE = "course.yaml"
+TOPICS_DIR = "topics"
+TOPIC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedTopic:
+    topic: Topic
+    source: SourceMap
+
+
+@dataclass
+class LoadedCourse:
+    """A course as read from disk, before the whole-course cross-checks."""
+
+    root: Path
+    course: Course | None
+    course_source: SourceMap
+    topics: list[LoadedTopic] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def topic_files(root: Path) -> list[Path]:
+    """Topic files in a stable order; symlinks that leave the course folder are not followed."""
+    folder = root / TOPICS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.suffix in TOPIC_SUFFIXES and not p.name.startswith("."))
+
+
+def load_course(root: Path) -> LoadedCourse:
+    """Read and validate every file of a course folder. Never raises for content problems: it collects them."""
+    root = root.resolve()
+    course_path = root / COURSE_FILE
+    shown = display_path(course_path, root)
+    loaded = LoadedCourse(root=root, course=None, course_source=SourceMap(shown))
+    if not course_path.is_file():
+        loaded.problems.append(
+            Problem(shown, 1, 1, "", "course file not found", f"a course folder needs a {COURSE_FILE}")
+        )
+    else:
+        data, loaded.course_source, problems = load_yaml(course_path, shown)
+        loaded.problems += problems
+        if data is not None:
+            loaded.course, problems = validate_as(Course, data, loaded.course_source)
+            loaded.problems += problems
+
+    for path in topic_files(root):
+        shown = display_path(path, root)
+        if not _inside(path, root):
+            loaded.problems.append(
+                Problem(shown, 1, 1, "", "points outside the course folder", "copy the file into the course")
+            )
+            continue
+        data, source, problems = load_yaml(path, shown)
+        loaded.problems += problems
+        if data is None:
+            continue
+        topic, problems = validate_as(Topic, data, source)
+        loaded.problems += problems
+        if topic is not None:
+            loaded.topics.append(LoadedTopic(topic, source))
+    return loaded
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root)
