@@ -116,22 +116,16 @@ def _catalogue_problems(course: Course, source: SourceMap, root: Path) -> list[P
                 )
             seen[subject.id] = category.id
     for i in _duplicate_indexes([c.id for c in course.categories]):
-        problems.append(
-            source.problem(("categories", i, "id"), f"duplicate category id '{course.categories[i].id}'")
-        )
+        problems.append(source.problem(("categories", i, "id"), f"duplicate category id '{course.categories[i].id}'"))
     for i in _duplicate_indexes([f.id for f in course.figures]):
         problems.append(source.problem(("figures", i, "id"), f"duplicate figure id '{course.figures[i].id}'"))
     for i, figure in enumerate(course.figures):
         if figure.image is not None:
             image = (root / figure.image).resolve()
             if not image.is_relative_to(root):
-                problems.append(
-                    source.problem(("figures", i, "image"), "the image is outside the course folder")
-                )
+                problems.append(source.problem(("figures", i, "image"), "the image is outside the course folder"))
             elif not image.is_file():
-                problems.append(
-                    source.problem(("figures", i, "image"), f"image file '{figure.image}' does not exist")
-                )
+                problems.append(source.problem(("figures", i, "image"), f"image file '{figure.image}' does not exist"))
     return problems
 
 
@@ -163,21 +157,17 @@ def _topic_problems(
                 f"the file is named '{stem}' but the topic id is '{topic.id}'",
                 f"rename the file to {topic.id}.yaml",
                 "warning",
-            )  # fmt: skip
+            )
         )
     if topic.subject not in subjects:
         problems.append(
-            source.problem(
-                ("subject",), f"unknown subject '{topic.subject}'", _nearest(topic.subject, subjects)
-            )
+            source.problem(("subject",), f"unknown subject '{topic.subject}'", _nearest(topic.subject, subjects))
         )
     for kind, links in (("prerequisites", topic.prerequisites), ("learn_next", topic.learn_next)):
         for i, link in enumerate(links):
             if link.topic is not None and link.topic not in by_id:
                 problems.append(
-                    source.problem(
-                        (kind, i, "topic"), f"unknown topic '{link.topic}'", _nearest(link.topic, by_id)
-                    )
+                    source.problem((kind, i, "topic"), f"unknown topic '{link.topic}'", _nearest(link.topic, by_id))
                 )
             elif link.topic == topic.id:
                 problems.append(source.problem((kind, i, "topic"), "a topic cannot link to itself"))
@@ -201,9 +191,7 @@ def _topic_problems(
             )
     for field_path, figure_id in topic.figure_references():
         if figure_id not in figures:
-            problems.append(
-                source.problem(field_path, f"unknown figure '{figure_id}'", _nearest(figure_id, figures))
-            )
+            problems.append(source.problem(field_path, f"unknown figure '{figure_id}'", _nearest(figure_id, figures)))
     return problems
 
 
@@ -214,9 +202,7 @@ def _nearest(name: str, choices: set[str] | dict[str, LoadedTopic]) -> str:
 
 def _cycle_problems(by_id: dict[str, LoadedTopic]) -> list[Problem]:
     """Report each prerequisite cycle once, at the topic where it was first entered (in id order)."""
-    graph = {
-        tid: [p.topic for p in item.topic.prerequisites if p.topic in by_id] for tid, item in by_id.items()
-    }
+    graph = {tid: [p.topic for p in item.topic.prerequisites if p.topic in by_id] for tid, item in by_id.items()}
     state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
     problems: list[Problem] = []
 

@@ -63,15 +63,9 @@ class FigureSpec(Strict):
     id: Slug
     title: str = Field(min_length=1, description="Short title, used as the figure's heading.")
     alt: str = Field(min_length=1, description="Alternative text describing what the figure shows.")
-    caption: str = Field(
-        "", description="Caption (Markdown). Figures drawn from results add measured numbers."
-    )
-    image: str | None = Field(
-        None, description="A static image inside the course folder (path relative to it)."
-    )
-    experiment: Slug | None = Field(
-        None, description="The experiment whose results this figure is drawn from."
-    )
+    caption: str = Field("", description="Caption (Markdown). Figures drawn from results add measured numbers.")
+    image: str | None = Field(None, description="A static image inside the course folder (path relative to it).")
+    experiment: Slug | None = Field(None, description="The experiment whose results this figure is drawn from.")
     plot: Slug | None = Field(None, description="Which plot of the experiment's results to draw.")
 
     @model_validator(mode="after")
@@ -89,18 +83,14 @@ class Course(Strict):
     id: Slug
     title: str = Field(min_length=1, description="The course's title.")
     description: Markdown
-    language: str = Field(
-        "en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", description="BCP 47 tag, e.g. `en`."
-    )
+    language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$", description="BCP 47 tag, e.g. `en`.")
     base_url: str = Field(
         pattern=r"^https?://[^\s]+/$",
         description="Where the site will be published, ending with `/`; drives canonical links and card links.",
     )
     authors: list[str] = Field(default_factory=list, description="Authors, as they should be credited.")
     license: str = Field("", description="The content's licence, e.g. `CC BY 4.0`.")
-    categories: list[Category] = Field(
-        min_length=1, description="The catalogue: categories and their subjects."
-    )
+    categories: list[Category] = Field(min_length=1, description="The catalogue: categories and their subjects.")
     figures: list[FigureSpec] = Field(default_factory=list, description="Figures that topics may reference.")
 
 
@@ -119,9 +109,7 @@ class Prerequisite(Strict):
     """Something to know first: another topic of the course (`topic`) or a free-text item (`text`)."""
 
     topic: Slug | None = Field(None, description="The id of a topic of this course.")
-    text: str | None = Field(
-        None, min_length=1, description="A free-text prerequisite, e.g. `Matrix products`."
-    )
+    text: str | None = Field(None, min_length=1, description="A free-text prerequisite, e.g. `Matrix products`.")
     why: str = Field("", description="Why it is needed (optional).")
 
     @model_validator(mode="after")
@@ -135,9 +123,7 @@ class NextStep(Strict):
     """What to learn next: a topic of the course or a free-text item, with why and at what level."""
 
     topic: Slug | None = Field(None, description="The id of a topic of this course.")
-    text: str | None = Field(
-        None, min_length=1, description="A free-text item, for things outside the course."
-    )
+    text: str | None = Field(None, min_length=1, description="A free-text item, for things outside the course.")
     why: str = Field(min_length=1, description="Why this is a good next step.")
     level: Level | None = Field(None, description="Its level; defaults to the linked topic's level.")
 
@@ -166,9 +152,7 @@ class Reference(Strict):
     year: int = Field(ge=1500, le=2100, description="Year of publication.")
     venue: str = Field("", description="Journal, conference or publisher, e.g. `CVPR 2016`.")
     url: str | None = Field(None, pattern=r"^https?://\S+$", description="A link to the work.")
-    doi: str | None = Field(
-        None, pattern=r"^10\.\d{4,9}/\S+$", description="A DOI such as `10.1109/CVPR.2016.90`."
-    )
+    doi: str | None = Field(None, pattern=r"^10\.\d{4,9}/\S+$", description="A DOI such as `10.1109/CVPR.2016.90`.")
 
     @model_validator(mode="after")
     def _findable(self) -> Reference:
@@ -181,9 +165,7 @@ class Reference(Strict):
 
 
 class CardBase(Strict):
-    id: Slug = Field(
-        description="Stable id within the topic; Anki updates the note by it, so never reuse one."
-    )
+    id: Slug = Field(description="Stable id within the topic; Anki updates the note by it, so never reuse one.")
     tags: Tags
     figure: Slug | None = Field(None, description="A figure shown with the card.")
 
@@ -224,9 +206,7 @@ def _card_kind(value: Any) -> str:
 
 
 Flashcard = Annotated[
-    Annotated[BasicCard, Tag("basic")]
-    | Annotated[ReversedCard, Tag("reversed")]
-    | Annotated[ClozeCard, Tag("cloze")],
+    Annotated[BasicCard, Tag("basic")] | Annotated[ReversedCard, Tag("reversed")] | Annotated[ClozeCard, Tag("cloze")],
     Discriminator(_card_kind),
 ]
 
@@ -246,9 +226,7 @@ class QuestionBase(Strict):
     id: Slug = Field(description="Stable id within the topic.")
     prompt: Markdown
     difficulty: Difficulty = "medium"
-    explanation: Markdown = Field(
-        description="Why the right answer is right and the tempting wrong one is wrong."
-    )
+    explanation: Markdown = Field(description="Why the right answer is right and the tempting wrong one is wrong.")
     hint: str = Field("", description="An optional nudge shown on request.")
     tags: Tags
     figure: Slug | None = Field(None, description="A figure the question refers to.")
@@ -314,9 +292,7 @@ class Numeric(QuestionBase):
     def _has_value(self) -> Numeric:
         has_range = self.min is not None and self.max is not None
         if self.answer is None and not has_range:
-            raise ValueError(
-                "a numeric question needs `answer` (with optional `tolerance`) or both `min` and `max`"
-            )
+            raise ValueError("a numeric question needs `answer` (with optional `tolerance`) or both `min` and `max`")
         if self.answer is not None and (self.min is not None or self.max is not None):
             raise ValueError("give either `answer` or `min`/`max`, not both")
         if has_range and self.min > self.max:  # type: ignore[operator]
@@ -329,9 +305,7 @@ class ShortAnswer(QuestionBase):
 
     type: Literal["short_answer"]
     accepted: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1, description="Accepted answers.")
-    regex: str = Field(
-        "", description="Optional regular expression that also accepts an answer (full match)."
-    )
+    regex: str = Field("", description="Optional regular expression that also accepts an answer (full match).")
 
     @field_validator("regex")
     @classmethod
@@ -421,21 +395,15 @@ class Topic(Strict):
     subject: Slug = Field(description="The id of a subject in the course's catalogue.")
     level: Level
     study_minutes: int = Field(ge=1, le=6000, description="Estimated study time in minutes.")
-    keywords: list[str] = Field(
-        default_factory=list, description="Words people search for (for search and SEO)."
-    )
+    keywords: list[str] = Field(default_factory=list, description="Words people search for (for search and SEO).")
     definition: Markdown
     summary: Markdown
     takeaways: list[Takeaway] = Field(min_length=1, description="Key takeaways, each with its importance.")
     prerequisites: list[Prerequisite] = Field(default_factory=list, description="What to know first.")
-    learn_next: list[NextStep] = Field(
-        default_factory=list, description="What to learn next, with why and level."
-    )
+    learn_next: list[NextStep] = Field(default_factory=list, description="What to learn next, with why and level.")
     applications: list[Application] = Field(default_factory=list, description="Real-world applications.")
     references: list[Reference] = Field(default_factory=list, description="Works the topic rests on.")
-    guide: str = Field(
-        "", description="The long-form study guide (Markdown; `[[figure:ID]]` on its own line)."
-    )
+    guide: str = Field("", description="The long-form study guide (Markdown; `[[figure:ID]]` on its own line).")
     flashcards: list[Flashcard] = Field(default_factory=list, description="Authored flashcards.")
     derived_cards: bool = Field(True, description="Also make cards from the definition and each takeaway.")
     questions: list[Question] = Field(default_factory=list, description="Practice questions.")

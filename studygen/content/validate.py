@@ -29,7 +29,7 @@ def validate_as(model: type[M], data: Any, source: SourceMap) -> tuple[M | None,
 
 
 def _to_problem(model: type[BaseModel], data: Any, item: Any, source: SourceMap) -> Problem:
-    written, model_at = _written_path(model, data, tuple(item["loc"]))
+    written, _ = _written_path(model, data, tuple(item["loc"]))
     kind = item["type"]
     message = item["msg"].removeprefix("Value error, ")
     hint = ""
@@ -63,9 +63,7 @@ def _is_slug_error(item: Any) -> bool:
     return "a-z0-9" in str(item.get("ctx", {}).get("pattern", ""))
 
 
-def _written_path(
-    model: type[BaseModel], data: Any, loc: FieldPath
-) -> tuple[FieldPath, type[BaseModel] | None]:
+def _written_path(model: type[BaseModel], data: Any, loc: FieldPath) -> tuple[FieldPath, type[BaseModel] | None]:
     """Keep the parts of loc that exist in the author's data; track the model class along the way."""
     written: list[str | int] = []
     current = data

@@ -38,9 +38,7 @@ class SourceMap:
                 return found
         return (1, 1)
 
-    def problem(
-        self, field_path: FieldPath, message: str, hint: str = "", severity: str = "error"
-    ) -> Problem:
+    def problem(self, field_path: FieldPath, message: str, hint: str = "", severity: str = "error") -> Problem:
         line, column = self.locate(field_path)
         return Problem(self.path, line, column, format_field_path(field_path), message, hint, severity)
 
@@ -71,9 +69,7 @@ def _convert(node: yaml.Node, here: FieldPath, source: SourceMap, depth: int) ->
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _YamlShapeError(
-                    *_position(key_node), "merge keys (<<) are not allowed", "write keys out"
-                )
+                raise _YamlShapeError(*_position(key_node), "merge keys (<<) are not allowed", "write keys out")
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _YamlShapeError(*_position(key_node), "keys must be plain text")
             key = str(_SCALARS.construct_scalar(key_node))
