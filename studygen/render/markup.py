@@ -1,0 +1,113 @@
+"""Markdown with LaTeX math -> safe HTML, for the site (MathML) and for Anki (MathJax delimiters).
+
+Content is untrusted: raw HTML, event handlers and `javascript:` links must not survive. python-markdown passes
+raw HTML through, so its output goes through nh3 (an allow-list sanitiser). Math is cut out before Markdown sees
+it (so `_` and `*` inside formulas are not read as emphasis) and put back after sanitising: MathML from
+latex2mathml for the site, or `\\(...\\)` text for Anki's MathJax.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import Literal
+
+import markdown
+import nh3
+from latex2mathml.converter import convert as latex_to_mathml
+
+MathMode = Literal["mathml", "mathjax"]
+
+# Code is left alone: math delimiters inside code spans or fenced blocks are literal dollars.
+_CODE = re.compile(r"(```.*?```|~~~.*?~~~|`[^`\n]+`)", re.DOTALL)
+_DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
+# Inline: no space just inside the dollars, and a closing dollar not followed by a digit ("costs $5 and $10").
+_INLINE_MATH = re.compile(r"(?<![\\$])\$(?=\S)([^$\n]*?\S)\$(?![\d$])")
+_TOKEN = re.compile(r"MATHTOKEN(\d+)X")
+_LONE_TOKEN = re.compile(r"<p>(MATHTOKEN(\d+)X)</p>")
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt", "em",
+    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "mark", "ol", "p",
+    "pre", "q", "s", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "u", "ul",
+}  # fmt: skip
+# MathML as latex2mathml writes it. Formulas are sanitised too: `\\text{...}` passes its text through verbatim.
+_MATH_TAGS = {
+    "math", "menclose", "merror", "mfenced", "mfrac", "mi", "mmultiscripts", "mn", "mo", "mover", "mpadded",
+    "mphantom", "mprescripts", "mroot", "mrow", "ms", "mspace", "msqrt", "mstyle", "msub", "msubsup", "msup",
+    "mtable", "mtd", "mtext", "mtr", "munder", "munderover", "none", "semantics",
+}  # fmt: skip
+_MATH_ATTRIBUTES = {
+    "accent", "accentunder", "align", "columnalign", "columnlines", "columnspacing", "depth", "display",
+    "displaystyle", "fence", "form", "frame", "height", "largeop", "linethickness", "lspace", "mathcolor",
+    "mathsize", "mathvariant", "maxsize", "minsize", "movablelimits", "notation", "rowalign", "rowlines",
+    "rowspacing", "rspace", "scriptlevel", "separator", "stretchy", "symmetric", "width", "xmlns",
+}  # fmt: skip
+_ATTRIBUTES = {
+    **{tag: _MATH_ATTRIBUTES for tag in _MATH_TAGS},
+    "*": {"id", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "ol": {"start"},
+}
+
+
+class MarkupError(ValueError):
+    """A piece of Markdown or LaTeX that cannot be rendered; the message says what and where in the text."""
+
+
+_converter = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", "toc"], output_format="html")
+
+
+@lru_cache(maxsize=16384)
+def render_markdown(text: str, math: MathMode = "mathml", inline: bool = False) -> str:
+    """Render Markdown to sanitised HTML. With inline=True a single paragraph loses its <p> wrapper."""
+    formulas: list[tuple[str, bool]] = []
+
+    def stash(match: re.Match[str], display: bool) -> str:
+        formulas.append((match.group(1).strip(), display))
+        return f"MATHTOKEN{len(formulas) - 1}X"
+
+    pieces = _CODE.split(text)
+    for index in range(0, len(pieces), 2):  # even pieces are outside code
+        piece = _DISPLAY_MATH.sub(lambda m: stash(m, True), pieces[index])
+        pieces[index] = _INLINE_MATH.sub(lambda m: stash(m, False), piece)
+    _converter.reset()
+    body = _converter.convert("".join(pieces))
+    # A paragraph holding only a display formula becomes the formula itself (a block, not inside <p>).
+    body = _LONE_TOKEN.sub(lambda m: m.group(1) if formulas[int(m.group(2))][1] else m.group(0), body)
+    body = _TOKEN.sub(lambda m: _render_formula(*formulas[int(m.group(1))], math), body)
+    body = nh3.clean(body, tags=_TAGS | _MATH_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES)
+    if inline and body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+        body = body[3:-4]
+    return body
+
+
+def _render_formula(latex: str, display: bool, math: MathMode) -> str:
+    if math == "mathjax":
+        # Anki's MathJax reads \( \) and \[ \]. The text stays escaped HTML, which MathJax reads back.
+        opening, closing = (r"\[", r"\]") if display else (r"\(", r"\)")
+        return html.escape(f"{opening}{latex}{closing}", quote=False)
+    return mathml(latex, display)
+
+
+@lru_cache(maxsize=16384)
+def mathml(latex: str, display: bool = False) -> str:
+    """One formula as MathML; raises MarkupError for LaTeX that latex2mathml cannot read."""
+    try:
+        result = latex_to_mathml(latex, display="block" if display else "inline")
+    except Exception as error:  # latex2mathml raises many types for malformed input
+        raise MarkupError(f"cannot read the formula ${latex}$: {error or type(error).__name__}") from None
+    return result
+
+
+def plain_text(text: str) -> str:
+    """Markdown reduced to plain text (for meta descriptions, titles and search snippets)."""
+    rendered = render_markdown(text, math="mathjax")
+    stripped = nh3.clean(rendered, tags=set())
+    return " ".join(html.unescape(stripped).split())
