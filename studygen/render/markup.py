@@ -88,6 +88,17 @@ def render_markdown(text: str, math: MathMode = "mathml", inline: bool = False) 
     return body
 
 
+def find_formulas(text: str) -> list[tuple[str, bool]]:
+    """The (LaTeX, is-display) formulas of a Markdown text, outside code."""
+    found: list[tuple[str, bool]] = []
+    for index, piece in enumerate(_CODE.split(text)):
+        if index % 2 == 0:
+            found += [(m.group(1).strip(), True) for m in _DISPLAY_MATH.finditer(piece)]
+            piece = _DISPLAY_MATH.sub("", piece)
+            found += [(m.group(1).strip(), False) for m in _INLINE_MATH.finditer(piece)]
+    return found
+
+
 def _render_formula(latex: str, display: bool, math: MathMode) -> str:
     if math == "mathjax":
         # Anki's MathJax reads \( \) and \[ \]. The text stays escaped HTML, which MathJax reads back.

@@ -1,0 +1,80 @@
+"""The pipeline: load -> validate -> cross-check the whole course -> pure renderers -> one writer.
+
+Everything is gathered and checked before anything is written; a build with errors writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from studygen.content.formulas import formula_problems
+from studygen.content.graph import CourseGraph, check_course
+from studygen.content.loader import load_course
+from studygen.errors import ContentError, Problem
+from studygen.writer import write_outputs
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    out_dir: Path
+    files: int
+    warnings: list[Problem]
+    topics: int
+
+
+def check(course_dir: Path, *, strict: bool = False) -> tuple[CourseGraph, list[Problem]]:
+    """Validate a course. Returns the checked course and its warnings; raises ContentError with every problem."""
+    if not course_dir.is_dir():
+        raise ContentError([Problem(str(course_dir), 1, 1, "", "course folder not found", "pass a course folder")])
+    graph, problems = check_course(load_course(course_dir))
+    if graph is not None:
+        problems += formula_problems(graph)
+    failing = [p for p in problems if p.severity == "error" or strict]
+    if graph is None or failing:
+        raise ContentError(problems)
+    return graph, problems
+
+
+def render_all(graph: CourseGraph) -> dict[str, bytes]:
+    """Every output file, keyed by its path under the output folder. Pure: reads the course, writes nothing."""
+    from studygen.content.schema import schema_files
+    from studygen.render.site import render_site
+
+    outputs: dict[str, bytes] = {}
+    for path, data in render_site(graph).items():
+        outputs[f"site/{path}"] = data
+    for name, data in schema_files().items():
+        outputs[f"site/schema/{name}"] = data
+    outputs["manifest.json"] = _manifest(outputs)
+    return outputs
+
+
+def build(course_dir: Path, out_dir: Path, *, strict: bool = False) -> BuildReport:
+    graph, warnings = check(course_dir, strict=strict)
+    outputs = _render_reporting_template_errors(graph)
+    write_outputs(outputs, out_dir)
+    return BuildReport(out_dir, len(outputs), warnings, len(graph.topics))
+
+
+def _render_reporting_template_errors(graph: CourseGraph) -> dict[str, bytes]:
+    """A broken template (e.g. a course's own override) is reported like content, with its file and line."""
+    import jinja2
+
+    from studygen.render.markup import MarkupError
+
+    try:
+        return render_all(graph)
+    except jinja2.TemplateSyntaxError as error:
+        where = error.filename or error.name or "template"
+        raise ContentError([Problem(where, error.lineno, 1, "", f"template error: {error.message}")]) from None
+    except (jinja2.TemplateError, MarkupError) as error:
+        raise ContentError([Problem("templates", 1, 1, "", f"rendering failed: {error}")]) from None
+
+
+def _manifest(outputs: dict[str, bytes]) -> bytes:
+    """A list of every output with its SHA-256, so that tools and tests can compare builds cheaply."""
+    files = {path: hashlib.sha256(data).hexdigest() for path, data in sorted(outputs.items())}
+    return (json.dumps({"files": files}, indent=1, sort_keys=True) + "\n").encode("utf-8")

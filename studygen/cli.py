@@ -1,0 +1,114 @@
+"""The command line. Thin on purpose: it parses flags and calls plain functions, importing them lazily so that
+`studygen --help` starts without loading jinja2, markdown, pydantic or torch."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from studygen import __version__
+
+EXIT_CONTENT = 1  # content or output problems; click uses 2 for usage errors
+
+
+class Output:
+    """How chatty to be: -q prints errors only, -v adds details."""
+
+    def __init__(self, verbosity: int) -> None:
+        self.verbosity = verbosity
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= 0:
+            click.echo(message, err=True)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity > 0:
+            click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="studygen")
+@click.option("-v", "--verbose", count=True, help="Say more.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Turn a folder of YAML study content into a study site, Anki decks and quiz exports."""
+    ctx.obj = Output(-1 if quiet else verbose)
+
+
+COURSE_ARG = click.argument(
+    "course_dir", type=click.Path(file_okay=False, path_type=Path), default="content", required=False
+)
+
+
+@main.command()
+@COURSE_ARG
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default="build", show_default=True)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_obj
+def build(out: Output, course_dir: Path, out_dir: Path, strict: bool) -> None:
+    """Build COURSE_DIR (default ./content) into OUT: site/, anki/, quizzes/, figures/."""
+    from studygen.build import build as run_build
+
+    report = _run(lambda: run_build(course_dir, out_dir, strict=strict))
+    for warning in report.warnings:
+        out.info(warning.format())
+    out.info(f"Built {report.topics} topic(s) into {report.out_dir} ({report.files} files).")
+
+
+@main.command()
+@COURSE_ARG
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_obj
+def check(out: Output, course_dir: Path, strict: bool) -> None:
+    """Validate COURSE_DIR without building; report every problem."""
+    from studygen.build import check as run_check
+
+    graph, warnings = _run(lambda: run_check(course_dir, strict=strict))
+    for warning in warnings:
+        out.info(warning.format())
+    out.info(f"{len(graph.topics)} topic(s) checked: no errors, {len(warnings)} warning(s).")
+
+
+@main.command()
+@click.option("--kind", type=click.Choice(["course", "topic"]), default="topic", show_default=True)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write course.schema.json and topic.schema.json into this folder instead of printing one.",
+)
+def schema(kind: str, out_dir: Path | None) -> None:
+    """Print the JSON Schema of a content file (for yaml-language-server)."""
+    import json
+
+    from studygen.content.schema import json_schema, schema_files
+
+    if out_dir is None:
+        click.echo(json.dumps(json_schema(kind), indent=2, sort_keys=True))
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, data in schema_files().items():
+        (out_dir / name).write_bytes(data)
+
+
+def _run(action):  # type: ignore[no-untyped-def]
+    """Call a command function; turn our errors into a clean report and exit status 1."""
+    from studygen.errors import ContentError, OutputError
+
+    try:
+        return action()
+    except ContentError as error:
+        click.echo(error.report(), err=True)
+        sys.exit(EXIT_CONTENT)
+    except OutputError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_CONTENT)
+
+
+if __name__ == "__main__":
+    main()

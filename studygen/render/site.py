@@ -1,0 +1,190 @@
+"""The static site: a pure function from a checked course to {path under site/: bytes}.
+
+Pages are planned first, then rendered, so every page knows which other pages exist: a link is shown only when
+its target is built. Every link is relative, so the site works from any sub-path and from file://.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from studygen import __version__
+from studygen.content.graph import CourseGraph
+from studygen.content.model import Course, Topic
+from studygen.render.markup import plain_text, render_markdown
+from studygen.render.theme import make_environment, static_files
+
+# The study pages a topic may have besides its summary, in the order the summary page links them.
+STUDY_PAGES = (
+    ("guide.html", "Full study guide"),
+    ("flashcards.html", "Flashcards"),
+    ("practice.html", "Practice questions"),
+)
+IMPORTANCE_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTML page: where it goes, which template draws it, and what it is about."""
+
+    path: str  # relative to site/, e.g. "topics/identity-mapping/index.html"
+    template: str
+    title: str
+    description: str
+    context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    crumbs: tuple[tuple[str, str], ...] = ()  # (title, path) from home down to the parent
+
+
+def topic_path(topic_id: str, page: str = "index.html") -> str:
+    return f"topics/{topic_id}/{page}"
+
+
+def category_path(category_id: str) -> str:
+    return f"{category_id}/index.html"
+
+
+def subject_path(category_id: str, subject_id: str) -> str:
+    return f"{category_id}/{subject_id}/index.html"
+
+
+def plan_pages(graph: CourseGraph) -> list[Page]:
+    course = graph.course
+    home = ("Home", "index.html")
+    pages = [
+        Page("index.html", "home.html", course.title, plain_text(course.description)),
+        Page("404.html", "404.html", "Page not found", "This page does not exist.", crumbs=(home,)),
+    ]
+    for category in course.categories:
+        cat_crumb = (category.title, category_path(category.id))
+        pages.append(
+            Page(
+                category_path(category.id),
+                "category.html",
+                category.title,
+                plain_text(category.description) if category.description else f"{category.title} in {course.title}",
+                {"category": category},
+                (home,),
+            )
+        )
+        for subject in category.subjects:
+            pages.append(
+                Page(
+                    subject_path(category.id, subject.id),
+                    "subject.html",
+                    subject.title,
+                    plain_text(subject.description) if subject.description else f"{subject.title} topics",
+                    {"category": category, "subject": subject, "topics": graph.topics_of(subject.id)},
+                    (home, cat_crumb),
+                )
+            )
+    for topic in graph.topics:
+        category, subject = graph.subject(topic.subject)
+        crumbs = (
+            home,
+            (category.title, category_path(category.id)),
+            (subject.title, subject_path(category.id, subject.id)),
+        )
+        pages.append(
+            Page(
+                topic_path(topic.id),
+                "topic.html",
+                topic.title,
+                plain_text(topic.definition)[:300],
+                {"topic": topic, "subject": subject, "category": category},
+                crumbs,
+            )
+        )
+    return pages
+
+
+def render_site(graph: CourseGraph) -> dict[str, bytes]:
+    """Every file of the site, keyed by its path under site/."""
+    env = make_environment(graph.root)
+    pages = plan_pages(graph)
+    existing = {page.path for page in pages}
+    outputs: dict[str, bytes] = {}
+    for page in pages:
+        helpers = _page_helpers(page, graph, existing)
+        html = env.get_template(page.template).render(page=page, course=graph.course, **helpers, **page.context)
+        outputs[page.path] = html.encode("utf-8")
+    outputs["sitemap.xml"] = _sitemap(graph.course, [p for p in pages if p.path != "404.html"]).encode("utf-8")
+    for name, path in static_files(graph.root).items():
+        outputs[f"static/{name}"] = path.read_bytes()
+    return outputs
+
+
+def _page_helpers(page: Page, graph: CourseGraph, existing: set[str]) -> dict[str, Any]:
+    here = posixpath.dirname(page.path)
+
+    def url(target: str) -> str:
+        """A relative link from this page to another output path."""
+        if target not in existing and not target.startswith("static/"):
+            raise jinja2.TemplateRuntimeError(f"link to a page that is not built: {target}")
+        relative = posixpath.relpath(target, here or ".")
+        return relative
+
+    def exists(target: str) -> bool:
+        return target in existing
+
+    def topic_url(topic_id: str, kind: str = "index.html") -> str:
+        return url(topic_path(topic_id, kind))
+
+    def study_links(topic_id: str) -> list[tuple[str, str]]:
+        return [(file, label) for file, label in STUDY_PAGES if topic_path(topic_id, file) in existing]
+
+    return {
+        "url": url,
+        "study_links": study_links,
+        "topics_of": graph.topics_of,
+        "exists": exists,
+        "topic_url": topic_url,
+        "topic_path": topic_path,
+        "subject_url": lambda category_id, subject_id: url(subject_path(category_id, subject_id)),
+        "category_url": lambda category_id: url(category_path(category_id)),
+        "canonical": graph.course.base_url
+        + ("" if page.path == "index.html" else page.path.removesuffix("index.html")),
+        "md": _markdown_filter(),
+        "md_inline": _markdown_filter(inline=True),
+        "topic_by_id": graph.topic,
+        "level_label": lambda level: level.capitalize(),
+        "sorted_takeaways": lambda takeaways: sorted(takeaways, key=lambda t: IMPORTANCE_ORDER[t.importance]),
+        "study_time": _study_time,
+        "counts": _counts,
+        "generator": f"studygen {__version__}",
+        "json_ld": lambda data: Markup(json.dumps(data, sort_keys=True).replace("<", "\\u003c")),
+    }
+
+
+def _markdown_filter(inline: bool = False) -> Callable[[str], Markup]:
+    def render(text: str) -> Markup:
+        return Markup(render_markdown(text, "mathml", inline))  # sanitised by render_markdown
+
+    return render
+
+
+def _study_time(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _counts(topic: Topic) -> dict[str, int]:
+    derived = (1 + len(topic.takeaways)) if topic.derived_cards else 0
+    return {"cards": len(topic.flashcards) + derived, "questions": len(topic.questions)}
+
+
+def _sitemap(course: Course, pages: list[Page]) -> str:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for page in sorted(pages, key=lambda p: p.path):
+        location = course.base_url + page.path.removesuffix("index.html")
+        lines.append(f"  <url><loc>{jinja2.utils.markupsafe.escape(location)}</loc></url>")
+    lines.append("</urlset>")
+    return "\n".join(lines) + "\n"
