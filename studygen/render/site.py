@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
@@ -19,6 +18,8 @@ from studygen import __version__
 from studygen.content.graph import CourseGraph
 from studygen.content.model import Course, Topic
 from studygen.render.markup import plain_text, render_markdown
+from studygen.render.pages import Page, category_path, subject_path, topic_path
+from studygen.render.practice import plan_practice_pages
 from studygen.render.theme import make_environment, static_files
 
 # The study pages a topic may have besides its summary, in the order the summary page links them.
@@ -30,31 +31,12 @@ STUDY_PAGES = (
 IMPORTANCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
-@dataclass(frozen=True)
-class Page:
-    """One HTML page: where it goes, which template draws it, and what it is about."""
-
-    path: str  # relative to site/, e.g. "topics/identity-mapping/index.html"
-    template: str
-    title: str
-    description: str
-    context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    crumbs: tuple[tuple[str, str], ...] = ()  # (title, path) from home down to the parent
-
-
-def topic_path(topic_id: str, page: str = "index.html") -> str:
-    return f"topics/{topic_id}/{page}"
-
-
-def category_path(category_id: str) -> str:
-    return f"{category_id}/index.html"
-
-
-def subject_path(category_id: str, subject_id: str) -> str:
-    return f"{category_id}/{subject_id}/index.html"
-
-
 def plan_pages(graph: CourseGraph) -> list[Page]:
+    """Every page of the site. Each kind of page is planned by its own module; this module draws them all."""
+    return plan_summary_pages(graph) + plan_practice_pages(graph)
+
+
+def plan_summary_pages(graph: CourseGraph) -> list[Page]:
     course = graph.course
     home = ("Home", "index.html")
     pages = [

@@ -1,0 +1,30 @@
+"""What a page of the site is, and where each kind of page lives. Shared by the modules that plan pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTML page: where it goes, which template draws it, and what it is about."""
+
+    path: str  # relative to site/, e.g. "topics/identity-mapping/index.html"
+    template: str
+    title: str
+    description: str
+    context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    crumbs: tuple[tuple[str, str], ...] = ()  # (title, path) from home down to the parent
+
+
+def topic_path(topic_id: str, page: str = "index.html") -> str:
+    return f"topics/{topic_id}/{page}"
+
+
+def category_path(category_id: str) -> str:
+    return f"{category_id}/index.html"
+
+
+def subject_path(category_id: str, subject_id: str) -> str:
+    return f"{category_id}/{subject_id}/index.html"
