@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from studygen.content.graph import CourseGraph
 from studygen.content.yamlsource import FieldPath
 from studygen.errors import Problem
@@ -14,7 +16,7 @@ def formula_problems(graph: CourseGraph) -> list[Problem]:
     problems: list[Problem] = []
     for topic in graph.topics:
         source = graph.sources[topic.id]
-        for field_path, text in _strings(topic.model_dump(), ()):
+        for field_path, text in _strings(topic, ()):
             for latex, display in find_formulas(text):
                 try:
                     mathml(latex, display)
@@ -26,8 +28,8 @@ def formula_problems(graph: CourseGraph) -> list[Problem]:
 def _strings(value: Any, here: FieldPath) -> list[tuple[FieldPath, str]]:
     if isinstance(value, str):
         return [(here, value)] if "$" in value else []
-    if isinstance(value, dict):
-        return [found for key, item in value.items() for found in _strings(item, (*here, key))]
+    if isinstance(value, BaseModel):
+        return [found for key in type(value).model_fields for found in _strings(getattr(value, key), (*here, key))]
     if isinstance(value, list):
         return [found for index, item in enumerate(value) for found in _strings(item, (*here, index))]
     return []
