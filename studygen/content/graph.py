@@ -74,7 +74,7 @@ def check_course(loaded: LoadedCourse) -> tuple[CourseGraph | None, list[Problem
     figures = {f.id for f in course.figures}
     titles = {item.topic.title.casefold(): topic_id for topic_id, item in by_id.items()}
     for item in by_id.values():
-        problems += _topic_problems(item, by_id, subjects, figures, titles)
+        problems += _topic_problems(item, by_id, loaded.failed_topic_ids, subjects, figures, titles)
     problems += _cycle_problems(by_id)
 
     used_subjects = {item.topic.subject for item in by_id.values()}
@@ -143,6 +143,7 @@ def _duplicate_indexes(values: list[str]) -> list[int]:
 def _topic_problems(
     item: LoadedTopic,
     by_id: dict[str, LoadedTopic],
+    failed_ids: set[str],
     subjects: set[str],
     figures: set[str],
     titles: dict[str, str],
@@ -166,6 +167,8 @@ def _topic_problems(
     for kind, links in (("prerequisites", topic.prerequisites), ("learn_next", topic.learn_next)):
         for i, link in enumerate(links):
             if link.topic is not None and link.topic not in by_id:
+                if link.topic in failed_ids:
+                    continue  # its own file's errors are reported already
                 problems.append(
                     source.problem((kind, i, "topic"), f"unknown topic '{link.topic}'", _nearest(link.topic, by_id))
                 )

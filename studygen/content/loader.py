@@ -30,6 +30,8 @@ class LoadedCourse:
     course_source: SourceMap
     topics: list[LoadedTopic] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # Ids of topic files that failed to load: links to them are not reported again as "unknown topic".
+    failed_topic_ids: set[str] = field(default_factory=set)
 
 
 def topic_files(root: Path) -> list[Path]:
@@ -66,12 +68,15 @@ def load_course(root: Path) -> LoadedCourse:
             continue
         data, source, problems = load_yaml(path, shown)
         loaded.problems += problems
-        if data is None:
-            continue
-        topic, problems = validate_as(Topic, data, source)
-        loaded.problems += problems
+        topic = None
+        if data is not None:
+            topic, problems = validate_as(Topic, data, source)
+            loaded.problems += problems
         if topic is not None:
             loaded.topics.append(LoadedTopic(topic, source))
+        else:
+            written_id = data.get("id") if isinstance(data, dict) else None
+            loaded.failed_topic_ids |= {path.stem} | ({written_id} if isinstance(written_id, str) else set())
     return loaded
 
 

@@ -1,0 +1,59 @@
+"""Markdown and math rendering: safe output, MathML for the site, MathJax delimiters for Anki."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+from studygen.render.markup import find_formulas, plain_text, render_markdown
+
+
+def parse(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def test_raw_html_and_script_links_do_not_survive() -> None:
+    html = render_markdown(
+        '<script>alert(1)</script> <img src="x" onerror="alert(1)"> [a](javascript:alert(1)) '
+        '<a href="#" onclick="alert(1)">b</a> [ok](https://example.org)'
+    )
+    page = parse(html)
+    assert page.find("script") is None
+    assert all(not attr.startswith("on") for tag in page.find_all(True) for attr in tag.attrs)
+    hrefs = [a.get("href") for a in page.find_all("a")]
+    assert "https://example.org" in hrefs
+    assert not any(h and h.startswith("javascript:") for h in hrefs)
+
+
+def test_math_becomes_mathml_and_markdown_leaves_it_alone() -> None:
+    page = parse(render_markdown(r"The unit $x_{l+1} = x_l + F(x_l)$ has *no* parameters."))
+    math = page.find("math")
+    assert math["display"] == "inline"
+    assert math.find("msub") is not None
+    assert page.find("em").get_text() == "no"  # emphasis outside math still works
+
+
+def test_display_math_is_a_block_not_inside_a_paragraph() -> None:
+    page = parse(render_markdown(r"$$\sum_{i=l}^{L-1} F(x_i)$$"))
+    math = page.find("math")
+    assert math["display"] == "block" and math.parent.name != "p"
+    assert math.find("munderover") is not None
+
+
+def test_text_inside_formulas_is_sanitised() -> None:
+    page = parse(render_markdown(r"$\text{<script>alert(1)</script>}$"))
+    assert page.find("script") is None and page.find("math") is not None
+
+
+def test_dollars_in_code_and_prices_are_not_math() -> None:
+    assert find_formulas("costs $5 and $10 in `$a$` code") == []
+    assert find_formulas(r"a $x$ and $$y$$") == [("y", True), ("x", False)]
+
+
+def test_mathjax_mode_keeps_tex_with_anki_delimiters() -> None:
+    html = render_markdown(r"inline $a < b_{i}$ and $$\frac{a}{b}$$", math="mathjax")
+    assert r"\(a &lt; b_{i}\)" in html and r"\[\frac{a}{b}\]" in html
+    assert "<math" not in html
+
+
+def test_plain_text_for_metadata() -> None:
+    assert plain_text("Some **bold** and <b>tags</b>") == "Some bold and tags"
