@@ -96,6 +96,76 @@ def schema(kind: str, out_dir: Path | None) -> None:
         (out_dir / name).write_bytes(data)
 
 
+@main.group()
+def new() -> None:
+    """Start a course, or add a topic to one."""
+
+
+@new.command("course")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default=None, help="The course's title (default: from the folder name).")
+@click.pass_obj
+def new_course(out: Output, folder: Path, title: str | None) -> None:
+    """Scaffold a course in FOLDER that builds at once."""
+    from studygen.scaffold import new_course as scaffold
+
+    written = _run(lambda: scaffold(folder, title))
+    for path in written:
+        out.detail(f"wrote {path}")
+    out.info(f"Created a course in {folder}. Next: studygen build {folder}")
+
+
+@new.command("topic")
+@click.argument("topic_id")
+@click.option("--subject", required=True, help="The id of a subject in the course's catalogue.")
+@click.option("--title", default=None, help="The topic's title (default: from its id).")
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default="content")
+@click.pass_obj
+def new_topic(out: Output, topic_id: str, subject: str, title: str | None, course_dir: Path) -> None:
+    """Add topics/TOPIC_ID.yaml with every section stubbed and explained."""
+    from studygen.scaffold import new_topic as scaffold
+
+    out.info(f"Created {_run(lambda: scaffold(course_dir, topic_id, subject, title))}")
+
+
+@main.command()
+@COURSE_ARG
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default="build", show_default=True)
+@click.option("--branch", default="gh-pages", show_default=True, help="The branch that receives the site.")
+@click.option("--remote", default="origin", show_default=True, help="Where to push the branch.")
+@click.option("--no-push", is_flag=True, help="Commit to the local branch only.")
+@click.option("-m", "--message", default=None, help="Commit message.")
+@click.option("--dry-run", is_flag=True, help="Build and say what would be published; commit nothing.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_obj
+def publish(
+    out: Output,
+    course_dir: Path,
+    out_dir: Path,
+    branch: str,
+    remote: str,
+    no_push: bool,
+    message: str | None,
+    dry_run: bool,
+    strict: bool,
+) -> None:
+    """Build, then commit build/site to a branch (gh-pages) and push it, without touching the working tree."""
+    from studygen import __version__ as version
+    from studygen.build import build as run_build
+    from studygen.publish import plan_publish
+    from studygen.publish import publish as run_publish
+
+    _run(lambda: run_build(course_dir, out_dir, strict=strict))
+    text = message or f"Publish the site with studygen {version}"
+    plan = _run(lambda: plan_publish(out_dir / "site", Path.cwd(), branch, None if no_push else remote, text))
+    target = f"branch '{branch}'" + (f", then push to '{plan.remote}'" if plan.remote else "")
+    if dry_run:
+        out.info(f"Would commit {plan.files} files from {plan.site} to {target}.")
+        return
+    result = _run(lambda: run_publish(plan))
+    out.info(f"Committed {plan.files} files as {result.commit[:12]} on {target}.")
+
+
 def _run(action):  # type: ignore[no-untyped-def]
     """Call a command function; turn our errors into a clean report and exit status 1."""
     from studygen.errors import ContentError, OutputError
