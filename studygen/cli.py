@@ -96,6 +96,21 @@ def schema(kind: str, out_dir: Path | None) -> None:
         (out_dir / name).write_bytes(data)
 
 
+@main.command()
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the guide to this file (e.g. docs/authoring.md) instead of printing it.")  # fmt: skip
+def docs(out_file: Path | None) -> None:
+    """Print the content reference, generated from the content model."""
+    from studygen.content.reference import authoring_reference
+
+    text = authoring_reference()
+    if out_file is None:
+        click.echo(text, nl=False)
+    else:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(text, encoding="utf-8")
+
+
 @main.group()
 def new() -> None:
     """Start a course, or add a topic to one."""
