@@ -1,0 +1,222 @@
+"""Questions prepared for the site's templates: the practice engine, printable worksheets and answer keys.
+
+Three views of one question, each a plain dict of already-rendered (sanitised) HTML:
+- `practice_view`: prompt and controls, with no hint of the answer in the page text;
+- `answer_data`: what the engine needs to mark and explain an answer, embedded as JSON (`quiz_json`);
+- `key_view`: the solution, explanation and per-option feedback, for answer keys.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from studygen.content.graph import CourseGraph
+from studygen.content.model import Question
+from studygen.render.quizzes.questions import (
+    QuizItem,
+    html,
+    number_text,
+    numeric_range,
+    ordinal,
+    prompt_with_blanks,
+    scrambled,
+    seeded_order,
+    text_for_plain_field,
+)
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _md(text: str, inline: bool = False) -> Markup:
+    return Markup(html(text, "mathml", inline))  # sanitised by render_markdown
+
+
+def normalise(answer: str) -> str:
+    """How typed answers are compared: lower-cased, runs of white space as one space, trimmed (as quiz.js does)."""
+    return " ".join(answer.lower().split())
+
+
+def _figure(graph: CourseGraph, question: Question) -> dict[str, str] | None:
+    if question.figure is None:
+        return None
+    figure = graph.figure(question.figure)
+    return {"id": figure.id, "title": figure.title, "alt": figure.alt}
+
+
+def _right_items(item: QuizItem) -> list[dict[str, Any]]:
+    """A matching question's right-hand items, lettered, in a seeded order that does not follow the pairs."""
+    pairs = item.question.pairs
+    order = seeded_order(range(len(pairs)), f"match:{item.key}", key=str)
+    return [
+        {"value": str(index), "letter": LETTERS[n], "html": _md(pairs[index].right, inline=True),
+         "text": text_for_plain_field(pairs[index].right)}
+        for n, index in enumerate(order)
+    ]  # fmt: skip
+
+
+def practice_view(graph: CourseGraph, item: QuizItem, number: int, blank: str = "input") -> dict[str, Any]:
+    """The question as the learner sees it. `blank` is how a fill-in blank is drawn: "input" or "line"."""
+    q = item.question
+    view: dict[str, Any] = {
+        "key": item.key,
+        "dom_id": item.dom_id,
+        "type": q.type,
+        "number": number,
+        "topic": item.topic,
+        "difficulty": q.difficulty,
+        "hint": _md(q.hint) if q.hint else None,
+        "figure": _figure(graph, q),
+    }
+    if q.type == "fill_blank":
+
+        def draw(n: int) -> str:
+            if blank == "input":
+                return (
+                    f'<input type="text" class="q-blank" data-blank="{n}" aria-label="Blank {n}" '
+                    'autocomplete="off" autocapitalize="off" spellcheck="false" size="14">'
+                )
+            return f'<span class="ws-blank">({n})\u00a0<span class="ws-line"></span></span>'
+
+        view["prompt"] = Markup(prompt_with_blanks(q.prompt, "mathml", draw))
+        view["blanks"] = list(range(1, len(q.blanks) + 1))
+    else:
+        view["prompt"] = _md(q.prompt)
+    if q.type in ("single_choice", "multiple_answer"):
+        view["options"] = [
+            {"key": str(i), "letter": LETTERS[i], "html": _md(option.text, inline=True)}
+            for i, option in enumerate(q.options)
+        ]
+    elif q.type == "numeric":
+        view["unit"] = q.unit
+    elif q.type == "matching":
+        view["lefts"] = [{"index": i, "html": _md(pair.left, inline=True)} for i, pair in enumerate(q.pairs)]
+        view["rights"] = _right_items(item)
+    elif q.type == "ordering":
+        keyed = [(str(i), text) for i, text in enumerate(q.items)]
+        view["items"] = [
+            {"key": key, "letter": LETTERS[n], "html": _md(text, inline=True), "text": text_for_plain_field(text)}
+            for n, (key, text) in enumerate(scrambled(keyed, f"order:{item.key}"))
+        ]
+    return view
+
+
+def solution_html(item: QuizItem) -> Markup:
+    """The right answer, stated in words (shown after answering, and in answer keys)."""
+    q = item.question
+    if q.type in ("single_choice", "multiple_answer"):
+        right = [_md(o.text, inline=True) for o in q.options if o.correct]
+        label = "Correct answer" if len(right) == 1 else "Correct answers"
+        items = Markup("").join(Markup("<li>{}</li>").format(r) for r in right)
+        return Markup('<p class="q-solution-label">{}:</p><ul class="q-solution-list">{}</ul>').format(label, items)
+    if q.type == "true_false":
+        return Markup("<p>The statement is <strong>{}</strong>.</p>").format("true" if q.answer else "false")
+    if q.type == "numeric":
+        unit = f"\u00a0{q.unit}" if q.unit else ""
+        if q.answer is not None:
+            within = f" (± {number_text(q.tolerance)})" if q.tolerance else ""
+            return Markup("<p>Correct answer: <strong>{}</strong>{}</p>").format(number_text(q.answer) + unit, within)
+        low, high = numeric_range(q)
+        return Markup("<p>Any value from <strong>{}</strong> to <strong>{}</strong>{}.</p>").format(
+            number_text(low), number_text(high), unit
+        )
+    if q.type == "short_answer":
+        label = "Accepted answer" if len(q.accepted) == 1 else "Accepted answers"
+        return Markup("<p>{}: {}</p>").format(label, Markup(", ").join(Markup("<strong>{}</strong>").format(a)
+                                                                        for a in q.accepted))  # fmt: skip
+    if q.type == "fill_blank":
+        rows = Markup("").join(
+            Markup("<li>Blank {}: {}</li>").format(
+                n, Markup(" or ").join(Markup("<strong>{}</strong>").format(a) for a in blank.accepted)
+            )
+            for n, blank in enumerate(q.blanks, start=1)
+        )
+        return Markup('<ul class="q-solution-list">{}</ul>').format(rows)
+    if q.type == "matching":
+        rows = Markup("").join(
+            Markup("<li>{} → {}</li>").format(_md(p.left, inline=True), _md(p.right, inline=True)) for p in q.pairs
+        )
+        return Markup('<ul class="q-solution-list">{}</ul>').format(rows)
+    # ordering
+    rows = Markup("").join(Markup("<li>{}</li>").format(_md(text, inline=True)) for text in q.items)
+    return Markup('<p class="q-solution-label">Correct order:</p><ol class="q-solution-list">{}</ol>').format(rows)
+
+
+def answer_data(item: QuizItem) -> dict[str, Any]:
+    """What quiz.js needs to mark one question and explain it. Goes into the page as JSON, never as text."""
+    q = item.question
+    data: dict[str, Any] = {
+        "type": q.type,
+        "explanation": html(q.explanation),
+        "solution": str(solution_html(item)),
+    }
+    if q.type in ("single_choice", "multiple_answer"):
+        data["correct"] = [str(i) for i, option in enumerate(q.options) if option.correct]
+        data["feedback"] = {str(i): html(o.feedback) for i, o in enumerate(q.options) if o.feedback}
+    elif q.type == "true_false":
+        data["answer"] = q.answer
+        data["feedback"] = {
+            key: html(text) for key, text in (("true", q.feedback_true), ("false", q.feedback_false)) if text
+        }
+    elif q.type == "numeric":
+        low, high = numeric_range(q)
+        data["low"], data["high"] = low, high
+    elif q.type == "short_answer":
+        data["accepted"] = [normalise(a) for a in q.accepted]
+        data["regex"] = q.regex
+    elif q.type == "fill_blank":
+        data["blanks"] = [[normalise(a) for a in blank.accepted] for blank in q.blanks]
+    elif q.type == "matching":
+        data["correct"] = [str(i) for i in range(len(q.pairs))]
+    elif q.type == "ordering":
+        data["correct"] = [str(i) for i in range(len(q.items))]
+    return data
+
+
+def key_view(graph: CourseGraph, item: QuizItem, number: int) -> dict[str, Any]:
+    """A question in an answer key: the prompt, the answer, the explanation and what each option means."""
+    q = item.question
+    view = practice_view(graph, item, number, blank="line")
+    if q.type == "fill_blank":
+        view["prompt"] = Markup(
+            prompt_with_blanks(
+                q.prompt,
+                "mathml",
+                lambda n: str(Markup('<mark class="ak-blank">{}</mark>').format(q.blanks[n - 1].accepted[0])),
+            )
+        )
+    view["solution"] = solution_html(item)
+    view["explanation"] = _md(q.explanation)
+    notes = []
+    if q.type in ("single_choice", "multiple_answer"):
+        for i, option in enumerate(q.options):
+            if option.feedback:
+                notes.append({"label": LETTERS[i], "right": option.correct, "html": _md(option.feedback)})
+    elif q.type == "true_false":
+        for label, text in (("If answered true", q.feedback_true), ("If answered false", q.feedback_false)):
+            if text:
+                notes.append({"label": label, "right": None, "html": _md(text)})
+    view["notes"] = notes
+    if q.type == "ordering":
+        letters = {entry["key"]: entry["letter"] for entry in view["items"]}
+        view["order_letters"] = ", ".join(letters[str(i)] for i in range(len(q.items)))
+    if q.type == "matching":
+        letters = {entry["value"]: entry["letter"] for entry in view["rights"]}
+        view["match_letters"] = [letters[str(i)] for i in range(len(q.pairs))]
+    return view
+
+
+def quiz_json(data: Any) -> Markup:
+    """JSON safe to place inside <script type="application/json">: `<`, `>` and `&` are written as \\u escapes,
+    so no text (not even `</script>`) can end the element early."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+                          ("\u2029", "\\u2029")):  # fmt: skip
+        text = text.replace(char, escaped)
+    return Markup(text)
+
+
+def ordinals(count: int) -> list[str]:
+    return [ordinal(n) for n in range(1, count + 1)]
