@@ -1,3 +1,3 @@
-from studygen.cli import main
+from studygen.cli import entry
 
-main()
+entry()

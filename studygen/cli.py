@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import click
 from studygen import __version__
 
 EXIT_CONTENT = 1  # content or output problems; click uses 2 for usage errors
+EXIT_INTERRUPTED = 130  # the shell's convention for a command stopped by a signal
 
 
 class Output:
@@ -36,6 +38,31 @@ class Output:
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Turn a folder of YAML study content into a study site, Anki decks and quiz exports."""
     ctx.obj = Output(-1 if quiet else verbose)
+
+
+def entry() -> None:
+    """The `studygen` executable: click's own handling, except that an interruption exits 130, not 1."""
+    # SIGTERM (a CI runner or a process manager stopping us) unwinds like Ctrl-C, so temporary files are removed.
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        code = main.main(standalone_mode=False)
+    except click.exceptions.Abort:  # click turns Ctrl-C outside our commands into Abort
+        code = _interrupted_exit()
+    except KeyboardInterrupt:
+        code = _interrupted_exit()
+    except click.ClickException as error:
+        error.show()
+        code = error.exit_code
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _interrupted_exit() -> int:
+    click.echo("interrupted: nothing was changed in the output folder", err=True)
+    return EXIT_INTERRUPTED
 
 
 COURSE_ARG = click.argument(
@@ -193,7 +220,9 @@ def _run(action):  # type: ignore[no-untyped-def]
     except OutputError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONTENT)
+    except KeyboardInterrupt:
+        sys.exit(_interrupted_exit())
 
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -1,13 +1,18 @@
 """The only code that writes into the output folder.
 
-A build's files are written into a fresh temporary folder beside the output folder, then swapped in with two
-renames, so a failed or interrupted build never leaves a half-written output and never loses the previous one.
+A build's files are written into a fresh temporary folder beside the output folder, then swapped in: on Linux
+with one atomic exchange of the two folders (renameat2 with RENAME_EXCHANGE), elsewhere with two renames. A failed
+or interrupted build never leaves a half-written output and never loses the previous one; two builds running at
+once each write their own temporary folder, and the last to finish wins with a complete output.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -33,7 +38,8 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> None:
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+        _remove_abandoned(out_dir)
+        staging = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(out_dir)}{os.getpid()}-", dir=parent))
     except OSError as error:
         raise OutputError(f"cannot create the output folder in {parent}: {error.strerror}") from error
     try:
@@ -51,13 +57,55 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> None:
         raise
 
 
+def _temp_prefix(out_dir: Path) -> str:
+    return f".{out_dir.name}.tmp-"
+
+
+def _remove_abandoned(out_dir: Path) -> None:
+    """Remove temporary folders left by builds that were killed outright (SIGKILL, power loss)."""
+    for candidate in out_dir.parent.glob(f"{_temp_prefix(out_dir)}*"):
+        pid = candidate.name.removeprefix(_temp_prefix(out_dir)).split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(candidate, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step where the system can (Linux 3.15+). False where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False  # an old kernel or a file system without exchange: fall back to two renames
+    raise OSError(code, os.strerror(code))
+
+
 def _swap(staging: Path, out_dir: Path) -> None:
     if not out_dir.exists():
         staging.rename(out_dir)
         return
     if not out_dir.is_dir():
         raise OutputError(f"the output path {out_dir} exists and is not a folder")
-    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    if _exchange(staging, out_dir):
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the previous output
+        return
+    old = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(out_dir)}{os.getpid()}-old-", dir=out_dir.parent))
     old.rmdir()
     out_dir.rename(old)
     try:

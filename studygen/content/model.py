@@ -283,10 +283,10 @@ class Numeric(QuestionBase):
     """A number, accepted within `tolerance` of `answer`, or anywhere in `min`..`max`."""
 
     type: Literal["numeric"]
-    answer: float | None = Field(None, description="The exact answer.")
-    tolerance: float = Field(0.0, ge=0, description="Accepted absolute distance from `answer`.")
-    min: float | None = Field(None, description="Lowest accepted value (instead of `answer`).")
-    max: float | None = Field(None, description="Highest accepted value (instead of `answer`).")
+    answer: float | None = Field(None, allow_inf_nan=False, description="The exact answer.")
+    tolerance: float = Field(0.0, ge=0, allow_inf_nan=False, description="Accepted absolute distance from `answer`.")
+    min: float | None = Field(None, allow_inf_nan=False, description="Lowest accepted value (instead of `answer`).")
+    max: float | None = Field(None, allow_inf_nan=False, description="Highest accepted value (instead of `answer`).")
     unit: str = Field("", description="Unit shown after the input, e.g. `%`.")
 
     @model_validator(mode="after")

@@ -17,6 +17,9 @@ from studygen.errors import Problem
 
 FieldPath = tuple[str | int, ...]
 
+# A topic with a long guide is tens of kilobytes; anything near this is a mistake or an attack, not content.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
 try:  # The C loader is several times faster and gives the same marks.
     _BaseLoader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
@@ -115,6 +118,10 @@ def load_yaml(path: Path, shown_as: str) -> tuple[Any, SourceMap, list[Problem]]
     """Parse one YAML file. Returns (data, source map, problems); data is None when it could not be read."""
     source = SourceMap(shown_as)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            message = f"is too large ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)"
+            return None, source, [Problem(shown_as, 1, 1, "", message, "split it into several topics")]
         raw = path.read_bytes()
     except OSError as error:
         return None, source, [Problem(shown_as, 1, 1, "", f"cannot be read: {error.strerror}")]
