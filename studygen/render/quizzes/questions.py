@@ -132,3 +132,28 @@ def number_text(value: float) -> str:
 def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+# ---------------------------------------------------------------- text for the exports (math as \(...\))
+
+
+def export_html(text: str, inline: bool = False) -> str:
+    """Markdown as sanitised HTML with math left as `\\(...\\)` / `\\[...\\]` for the target's MathJax."""
+    return html(text, "mathjax", inline)
+
+
+def figure_note(graph: CourseGraph, item: QuizItem) -> str:
+    """A sentence naming the figure a question refers to (the exports carry no images)."""
+    if item.question.figure is None:
+        return ""
+    figure = graph.figure(item.question.figure)
+    return html(f"*Refers to the figure “{figure.title}”:* {figure.alt}", "mathjax")
+
+
+def export_prompt(graph: CourseGraph, item: QuizItem) -> str:
+    return export_html(item.question.prompt) + figure_note(graph, item)
+
+
+def file_stem(quiz: QuizSet) -> str:
+    """`topic-<id>` or `subject-<id>`: topic and subject ids may coincide, so the kind is part of the name."""
+    return f"{quiz.kind}-{quiz.id}"
