@@ -1,0 +1,91 @@
+"""The Anki renderer: a checked course -> {path under anki/: bytes}.
+
+- `<course>.apkg`: every topic, one deck each, named `Course::Subject::Topic`;
+- `topics/<topic>.apkg`: one topic's deck alone;
+- `text/<topic>.tsv`: the same deck for Anki's text import.
+
+Notes come from the topic's study cards (studygen.render.cards) and practice questions (studygen.render.anki_notes
+says what each question type becomes). A note's identity (guid) comes from the course id, the topic id and the
+card's stable id, never from its text, so edits update the learner's note in place. Modification times come from
+`times` (see studygen.render.anki_inputs), so that re-imports update exactly when content changed and rebuilds
+give identical bytes. Figures travel as media when their bytes are passed in `figures`, by figure id.
+
+Pure: reads nothing from disk except our card templates, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from studygen.content.graph import CourseGraph
+from studygen.content.model import Topic
+from studygen.render.anki_inputs import ContentTimes
+from studygen.render.anki_models import NOTE_FORMAT_TIME
+from studygen.render.anki_notes import Media, NoteMaker, md
+from studygen.render.anki_package import DeckContent, build_apkg
+from studygen.render.anki_text import deck_tsv
+from studygen.render.cards import study_cards
+
+
+def render_anki(
+    graph: CourseGraph, times: ContentTimes | Mapping[str, int], figures: Mapping[str, bytes] | None = None
+) -> dict[str, bytes]:
+    """Every Anki output. `times`: topic id -> seconds of its last change; `figures`: figure id -> image bytes."""
+    topic_times = times.topics if isinstance(times, ContentTimes) else times
+    media = Media.from_figures(graph, figures or {})
+    decks = [topic_deck(graph, topic, media, topic_times[topic.id]) for topic in _catalogue_order(graph)]
+    decks = [deck for deck in decks if deck.notes]
+    outputs: dict[str, bytes] = {}
+    if not decks:
+        return outputs
+    course_time = max(deck.time for deck in decks)
+    outputs[f"{graph.course.id}.apkg"] = build_apkg(decks, _media_of(decks, media), course_time)
+    for deck in decks:
+        outputs[f"topics/{deck.key}.apkg"] = build_apkg([deck], _media_of([deck], media), deck.time)
+        outputs[f"text/{deck.key}.tsv"] = deck_tsv(deck.name, deck.notes)
+    return outputs
+
+
+def topic_deck(graph: CourseGraph, topic: Topic, media: Media, topic_time: int) -> DeckContent:
+    """One topic's deck: its study cards, then its practice questions."""
+    maker = NoteMaker(graph, topic, media)
+    notes = [maker.card_note(card) for card in study_cards(graph, topic)]
+    notes += [maker.question_note(question) for question in topic.questions]
+    description = md(topic.definition) + f"<p>{maker.link}</p>"
+    return DeckContent(
+        topic.id,
+        deck_id(graph.course.id, topic.id),
+        deck_name(graph, topic),
+        description,
+        tuple(notes),
+        max(topic_time, NOTE_FORMAT_TIME),
+    )
+
+
+def deck_name(graph: CourseGraph, topic: Topic) -> str:
+    """`Course::Subject::Topic`. Anki matches decks by name: renaming one leaves existing cards where they are."""
+    _, subject = graph.subject(topic.subject)
+    return "::".join(_deck_part(title) for title in (graph.course.title, subject.title, topic.title))
+
+
+def deck_id(course_id: str, topic_id: str) -> int:
+    """A fixed deck id (Anki goes by the deck's name, but the package needs an id)."""
+    digest = hashlib.sha256(f"studygen-deck:{course_id}:{topic_id}".encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
+
+
+def _deck_part(title: str) -> str:
+    return " ".join(title.replace("::", ":").split())
+
+
+def _catalogue_order(graph: CourseGraph) -> list[Topic]:
+    """Topics in catalogue order (category, subject), then by id: the order new cards are shown in."""
+    subjects = [s.id for c in graph.course.categories for s in c.subjects]
+    return sorted(graph.topics, key=lambda t: (subjects.index(t.subject), t.id))
+
+
+def _media_of(decks: list[DeckContent], media: Media) -> dict[str, bytes]:
+    """Only the media files these decks' notes reference, so Anki's media check finds nothing unused."""
+    used = {name for deck in decks for note in deck.notes for name in note.media}
+    return {name: media.data[name] for name in sorted(used)}
