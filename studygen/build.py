@@ -41,6 +41,8 @@ def check(course_dir: Path, *, strict: bool = False) -> tuple[CourseGraph, list[
 def render_all(graph: CourseGraph) -> dict[str, bytes]:
     """Every output file, keyed by its path under the output folder. Pure: reads the course, writes nothing."""
     from studygen.content.schema import schema_files
+    from studygen.render.anki import render_anki
+    from studygen.render.anki_inputs import content_times, static_figures
     from studygen.render.site import render_site
 
     outputs: dict[str, bytes] = {}
@@ -48,6 +50,8 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
         outputs[f"site/{path}"] = data
     for name, data in schema_files().items():
         outputs[f"site/schema/{name}"] = data
+    for path, data in render_anki(graph, content_times(graph), static_figures(graph)).items():
+        outputs[f"anki/{path}"] = data
     outputs["manifest.json"] = _manifest(outputs)
     return outputs
 
