@@ -97,7 +97,7 @@ def test_moodle_xml_maps_every_type(outputs: dict[str, bytes]) -> None:
     assert "{1:SHORTANSWER:%100%input~%100%x_l}" in cloze and "{1:SHORTANSWER:%100%residual}" in cloze
     assert "{output}" in cloze
     matching = questions["all-types/match-up"].findall("subquestion")
-    assert [s.findtext("answer/text") for s in matching][0] == "a shortcut's scaling factor {lambda}"
+    assert next(s.findtext("answer/text") for s in matching) == "a shortcut's scaling factor {lambda}"
     ordering = questions["all-types/put-in-order"]
     assert [a.get("fraction") for a in ordering.findall("answer")] == ["1", "2", "3", "4"]
     assert ordering.findtext("answer/text") == "Batch normalisation {BN}"

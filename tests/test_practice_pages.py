@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from studygen.build import check, render_all
 from studygen.content.graph import CourseGraph
 from studygen.render.practice import plan_practice_pages
+from studygen.render.quizzes.questions import topic_items
 from studygen.render.quizzes.views import answer_data, quiz_json
 
 FIXTURE = Path(__file__).parent / "fixtures" / "quiz-course"
@@ -60,8 +61,6 @@ def test_quiz_data_is_safe_json(site: dict[str, bytes], graph: CourseGraph) -> N
     hostile = {"text": "</script><script>alert(1)</script> & <!--"}
     assert json.loads(str(quiz_json(hostile))) == hostile
     assert "</" not in str(quiz_json(hostile))
-    from studygen.render.quizzes.questions import topic_items
-
     for item in topic_items(topic):
         assert data["questions"][item.key] == answer_data(item)
 
@@ -114,8 +113,8 @@ def test_math_is_mathml_in_practice_pages(site: dict[str, bytes]) -> None:
 
 
 def test_mixed_quizzes_are_deterministic(graph: CourseGraph, site: dict[str, bytes]) -> None:
-    first = [p.context["quiz"]["questions"] for p in plan_practice_pages(graph) if p.path == "practice.html"][0]
-    again = [p.context["quiz"]["questions"] for p in plan_practice_pages(graph) if p.path == "practice.html"][0]
+    first = next(p.context["quiz"]["questions"] for p in plan_practice_pages(graph) if p.path == "practice.html")
+    again = next(p.context["quiz"]["questions"] for p in plan_practice_pages(graph) if p.path == "practice.html")
     assert [q["key"] for q in first] == [q["key"] for q in again]
     assert len(first) == 10  # 13 questions in the course, 10 drawn
     assert len({q["key"] for q in first}) == 10
