@@ -43,15 +43,20 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
     from studygen.content.schema import schema_files
     from studygen.render.anki import render_anki
     from studygen.render.anki_inputs import content_times, static_figures
+    from studygen.render.quizzes import render_quizzes
+    from studygen.render.search import search_index
     from studygen.render.site import render_site
 
     outputs: dict[str, bytes] = {}
-    for path, data in render_site(graph).items():
+    site = render_site(graph)
+    site.update(search_index(graph, site))  # Pagefind indexes the rendered pages in memory
+    for path, data in site.items():
         outputs[f"site/{path}"] = data
     for name, data in schema_files().items():
         outputs[f"site/schema/{name}"] = data
     for path, data in render_anki(graph, content_times(graph), static_figures(graph)).items():
         outputs[f"anki/{path}"] = data
+    outputs.update({f"quizzes/{path}": data for path, data in render_quizzes(graph).items()})
     outputs["manifest.json"] = _manifest(outputs)
     return outputs
 

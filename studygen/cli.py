@@ -87,6 +87,28 @@ def build(out: Output, course_dir: Path, out_dir: Path, strict: bool) -> None:
 
 @main.command()
 @COURSE_ARG
+@click.option("-p", "--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Build into this folder (default: a temporary folder, removed on exit).",
+)
+@click.pass_obj
+def serve(out: Output, course_dir: Path, port: int, out_dir: Path | None) -> None:
+    """Build COURSE_DIR, serve the site on 127.0.0.1 and rebuild and reload on every change."""
+    from studygen.serve import serve as run_serve
+
+    try:
+        run_serve(course_dir, out_dir, port, say=out.info)
+    except KeyboardInterrupt:
+        out.info("Stopped.")
+
+
+@main.command()
+@COURSE_ARG
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.pass_obj
 def check(out: Output, course_dir: Path, strict: bool) -> None:

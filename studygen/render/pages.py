@@ -28,3 +28,12 @@ def category_path(category_id: str) -> str:
 
 def subject_path(category_id: str, subject_id: str) -> str:
     return f"{category_id}/{subject_id}/index.html"
+
+
+QA_BANK_PATH = "qa.html"
+SEARCH_PATH = "search.html"
+
+
+def figure_path(figure_id: str, suffix: str) -> str:
+    """Where a figure's image goes in the site, e.g. `figures/degradation.png`."""
+    return f"figures/{figure_id}{suffix}"

@@ -16,24 +16,38 @@ from markupsafe import Markup
 
 from studygen import __version__
 from studygen.content.graph import CourseGraph
-from studygen.content.model import Course, Topic
+from studygen.content.model import Course
+from studygen.render.flashcards import card_counts, plan_flashcard_pages
+from studygen.render.guide import figure_files, plan_guide_pages
 from studygen.render.markup import plain_text, render_markdown
 from studygen.render.pages import Page, category_path, subject_path, topic_path
 from studygen.render.practice import plan_practice_pages
+from studygen.render.qa_bank import plan_qa_bank
+from studygen.render.search import plan_search_page
 from studygen.render.theme import make_environment, static_files
 
 # The study pages a topic may have besides its summary, in the order the summary page links them.
 STUDY_PAGES = (
+    ("index.html", "Summary"),
     ("guide.html", "Full study guide"),
     ("flashcards.html", "Flashcards"),
     ("practice.html", "Practice questions"),
 )
+# Folders whose files are not pages: theme assets, and the search index that the pipeline adds after rendering.
+GENERATED_FOLDERS = ("static/", "pagefind/")
 IMPORTANCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 def plan_pages(graph: CourseGraph) -> list[Page]:
     """Every page of the site. Each kind of page is planned by its own module; this module draws them all."""
-    return plan_summary_pages(graph) + plan_practice_pages(graph)
+    return (
+        plan_summary_pages(graph)
+        + plan_guide_pages(graph)
+        + plan_flashcard_pages(graph)
+        + plan_practice_pages(graph)
+        + plan_qa_bank(graph)
+        + plan_search_page(graph)
+    )
 
 
 def plan_summary_pages(graph: CourseGraph) -> list[Page]:
@@ -99,6 +113,7 @@ def render_site(graph: CourseGraph) -> dict[str, bytes]:
     outputs["sitemap.xml"] = _sitemap(graph.course, [p for p in pages if p.path != "404.html"]).encode("utf-8")
     for name, path in static_files(graph.root).items():
         outputs[f"static/{name}"] = path.read_bytes()
+    outputs.update(figure_files(graph))
     return outputs
 
 
@@ -107,7 +122,7 @@ def _page_helpers(page: Page, graph: CourseGraph, existing: set[str]) -> dict[st
 
     def url(target: str) -> str:
         """A relative link from this page to another output path."""
-        if target not in existing and not target.startswith("static/"):
+        if target not in existing and not target.startswith(GENERATED_FOLDERS):
             raise jinja2.TemplateRuntimeError(f"link to a page that is not built: {target}")
         relative = posixpath.relpath(target, here or ".")
         return relative
@@ -138,7 +153,9 @@ def _page_helpers(page: Page, graph: CourseGraph, existing: set[str]) -> dict[st
         "level_label": lambda level: level.capitalize(),
         "sorted_takeaways": lambda takeaways: sorted(takeaways, key=lambda t: IMPORTANCE_ORDER[t.importance]),
         "study_time": _study_time,
-        "counts": _counts,
+        "counts": lambda topic: card_counts(graph, topic),
+        "course_topics": graph.topics,
+        "totals": _totals(graph),
         "generator": f"studygen {__version__}",
         "json_ld": lambda data: Markup(json.dumps(data, sort_keys=True).replace("<", "\\u003c")),
     }
@@ -158,9 +175,9 @@ def _study_time(minutes: int) -> str:
     return f"{hours} h {rest} min" if rest else f"{hours} h"
 
 
-def _counts(topic: Topic) -> dict[str, int]:
-    derived = (1 + len(topic.takeaways)) if topic.derived_cards else 0
-    return {"cards": len(topic.flashcards) + derived, "questions": len(topic.questions)}
+def _totals(graph: CourseGraph) -> dict[str, int]:
+    counts = [card_counts(graph, topic) for topic in graph.topics]
+    return {"cards": sum(c["cards"] for c in counts), "questions": sum(c["questions"] for c in counts)}
 
 
 def _sitemap(course: Course, pages: list[Page]) -> str:

@@ -1,0 +1,148 @@
+"""The Q&A bank (`qa.html`): every practice question of the course with its answer and explanation.
+
+Each question carries its subject, topic, level and type as data attributes; `static/qa.js` filters on them in
+the browser, so the bank needs no server. Without JavaScript the whole bank is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from studygen.content.graph import CourseGraph
+from studygen.content.model import BLANK_MARKER, Question, Topic
+from studygen.render.markup import plain_text, render_markdown
+from studygen.render.pages import QA_BANK_PATH, Page
+
+TYPE_LABELS = {
+    "single_choice": "Single choice",
+    "multiple_answer": "Multiple answer",
+    "true_false": "True or false",
+    "numeric": "Numeric",
+    "short_answer": "Short answer",
+    "fill_blank": "Fill in the blanks",
+    "matching": "Matching",
+    "ordering": "Ordering",
+}
+LEVELS = ("beginner", "intermediate", "advanced")
+
+
+@dataclass(frozen=True)
+class QaItem:
+    anchor: str  # DOM id: q-<topic>-<question>
+    topic: Topic
+    subject_id: str
+    subject_title: str
+    type: str
+    type_label: str
+    difficulty: str
+    prompt: Markup
+    answer: Markup
+    explanation: Markup
+    prompt_text: str  # for search
+    answer_text: str
+
+
+def qa_items(graph: CourseGraph) -> list[QaItem]:
+    """Every question of the course, in catalogue order (subject, then topic id, then file order)."""
+    items = []
+    for category in graph.course.categories:
+        for subject in category.subjects:
+            for topic in graph.topics_of(subject.id):
+                for question in topic.questions:
+                    answer = answer_html(question)
+                    items.append(
+                        QaItem(
+                            f"q-{topic.id}-{question.id}",
+                            topic,
+                            subject.id,
+                            subject.title,
+                            question.type,
+                            TYPE_LABELS[question.type],
+                            question.difficulty,
+                            Markup(_md(_blanks(question.prompt) if question.type == "fill_blank" else question.prompt)),
+                            answer,
+                            Markup(_md(question.explanation)),
+                            plain_text(question.prompt),
+                            " ".join(re.sub(r"<[^>]+>", " ", str(answer)).split()),
+                        )
+                    )
+    return items
+
+
+def plan_qa_bank(graph: CourseGraph) -> list[Page]:
+    items = qa_items(graph)
+    if not items:
+        return []
+    subjects = [(s.id, s.title) for c in graph.course.categories for s in c.subjects if graph.topics_of(s.id)]
+    topics = [(t.id, t.title, t.subject) for t in graph.topics if t.questions]
+    types = [(key, label) for key, label in TYPE_LABELS.items() if any(item.type == key for item in items)]
+    levels = [level for level in LEVELS if any(item.topic.level == level for item in items)]
+    return [
+        Page(
+            QA_BANK_PATH,
+            "qa.html",
+            "Q&A bank",
+            f"All {len(items)} practice questions of {graph.course.title}, with answers and explanations.",
+            {"items": items, "subjects": subjects, "topics": topics, "types": types, "levels": levels},
+            (("Home", "index.html"),),
+        )
+    ]
+
+
+def _md(text: str, inline: bool = False) -> str:
+    return render_markdown(text, "mathml", inline)
+
+
+def _blanks(prompt: str) -> str:
+    return BLANK_MARKER.sub(lambda m: f"\\_\\_\\_\\_ ({m.group(1)})", prompt)
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def answer_html(question: Question) -> Markup:
+    """The right answer of a question as sanitised HTML, in the form its type calls for."""
+    q = question
+    if q.type in ("single_choice", "multiple_answer"):
+        rows = []
+        for option in q.options:
+            mark = (
+                '<span class="tag-right">✓ right</span>' if option.correct else '<span class="tag-wrong">✗ wrong</span>'
+            )
+            feedback = f" — {_md(option.feedback, inline=True)}" if option.feedback else ""
+            css = ' class="correct"' if option.correct else ""
+            rows.append(f"<li{css}>{_md(option.text, inline=True)} {mark}{feedback}</li>")
+        return Markup(f'<ul class="options">{"".join(rows)}</ul>')
+    if q.type == "true_false":
+        return Markup(f"<p><strong>{'True' if q.answer else 'False'}</strong></p>")
+    if q.type == "numeric":
+        unit = f" {escape(q.unit)}" if q.unit else ""
+        if q.answer is not None:
+            tolerance = f" (± {_number(q.tolerance)})" if q.tolerance else ""
+            return Markup(f"<p><strong>{_number(q.answer)}{unit}</strong>{tolerance}</p>")
+        return Markup(
+            f"<p>Any value from <strong>{_number(q.min)}</strong> to <strong>{_number(q.max)}{unit}</strong></p>"
+        )  # type: ignore[arg-type]
+    if q.type == "short_answer":
+        accepted = ", ".join(f"<strong>{escape(a)}</strong>" for a in q.accepted)
+        return Markup(f"<p>Accepted: {accepted}</p>")
+    if q.type == "fill_blank":
+        rows = "".join(
+            f"<li>Blank {n}: " + " or ".join(f"<strong>{escape(a)}</strong>" for a in blank.accepted) + "</li>"
+            for n, blank in enumerate(q.blanks, start=1)
+        )
+        return Markup(f"<ul>{rows}</ul>")
+    if q.type == "matching":
+        rows = "".join(
+            f"<tr><td>{_md(p.left, inline=True)}</td><td>{_md(p.right, inline=True)}</td></tr>" for p in q.pairs
+        )
+        return Markup(f'<table><thead><tr><th scope="col">Item</th><th scope="col">Matches</th></tr></thead>'
+                      f"<tbody>{rows}</tbody></table>")  # fmt: skip
+    if q.type == "ordering":
+        rows = "".join(f"<li>{_md(item, inline=True)}</li>" for item in q.items)
+        return Markup(f"<ol>{rows}</ol>")
+    raise ValueError(f"unknown question type {q.type}")

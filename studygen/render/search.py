@@ -1,0 +1,179 @@
+"""Search: the search page (`search.html`) and the Pagefind index behind it.
+
+The index is built inside the pipeline from the rendered pages, so a build stays one atomic write: the HTML
+pages are handed to Pagefind in memory (summary, guide, category and subject pages mark their text with
+`data-pagefind-body`), every flashcard and every question is added as a record of its own pointing at its
+anchor, and Pagefind writes its bundle into a private temporary folder that is read back as outputs.
+
+Pagefind's bundle is byte-identical across builds of the same input (checked by the tests) as long as pages and
+records are added in the same order, which is why they are sorted here. Only the files the search page uses are
+kept: `pagefind.js`, its worker, the WebAssembly and the index; Pagefind's own UI files are dropped (the search
+page has its own small, accessible UI in `static/search.js`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from studygen.content.graph import CourseGraph
+from studygen.render.flashcards import FLASHCARDS_FILE, topic_cards
+from studygen.render.pages import QA_BANK_PATH, SEARCH_PATH, Page, topic_path
+from studygen.render.qa_bank import qa_items
+
+INDEX_FOLDER = "pagefind"
+# Pagefind's own UI (we have ours) and the WebAssembly for unknown languages (the index forces the course's).
+_DROPPED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.", "wasm.unknown.")
+
+
+def plan_search_page(graph: CourseGraph) -> list[Page]:
+    return [
+        Page(
+            SEARCH_PATH,
+            "search.html",
+            "Search",
+            f"Search the summaries, guides, flashcards and questions of {graph.course.title}.",
+            {"pagefind_script": f"{INDEX_FOLDER}/pagefind.js"},
+            (("Home", "index.html"),),
+        )
+    ]
+
+
+def search_records(graph: CourseGraph) -> list[dict[str, object]]:
+    """Flashcards and questions as search records of their own: (url, text, title, kind), in a stable order."""
+    records: list[dict[str, object]] = []
+    for topic in graph.topics:
+        for card in topic_cards(graph, topic):
+            records.append(
+                {
+                    "url": "/" + topic_path(topic.id, FLASHCARDS_FILE) + f"#card-{card.id}",
+                    "content": _searchable(f"{card.front_text} {card.back_text}"),
+                    "meta": {"title": _short(_searchable(card.front_text)), "kind": f"Flashcard · {topic.title}"},
+                }
+            )
+    for item in qa_items(graph):
+        records.append(
+            {
+                "url": f"/{QA_BANK_PATH}#{item.anchor}",
+                "content": _searchable(f"{item.prompt_text} {item.answer_text}"),
+                "meta": {"title": _short(_searchable(item.prompt_text)), "kind": f"Question · {item.topic.title}"},
+            }
+        )
+    return records
+
+
+def search_index(graph: CourseGraph, site: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The Pagefind bundle for the site's pages and records, keyed by path under site/ (`pagefind/...`)."""
+    language = graph.course.language.split("-")[0]
+    requests: list[dict[str, Any]] = [
+        {"type": "AddFile", "url": "/" + path, "file_contents": data.decode("utf-8"), "file_path": None}
+        for path, data in sorted(site.items())
+        if path.endswith(".html")
+    ]
+    requests += [
+        {"type": "AddRecord", "language": language, "filters": None, "sort": None, **record}
+        for record in search_records(graph)
+    ]
+    with tempfile.TemporaryDirectory(prefix="studygen-pagefind-") as folder:
+        config = {"force_language": language, "keep_index_url": True, "output_path": folder}
+        PagefindBackend().build(config, requests, folder)
+        root = Path(folder)
+        files = {}
+        for path in sorted(root.rglob("*")):
+            name = path.relative_to(root).as_posix()
+            if path.is_file() and not name.startswith(_DROPPED):
+                files[f"{INDEX_FOLDER}/{name}"] = path.read_bytes()
+    return files
+
+
+class PagefindBackend:
+    """A minimal client of the Pagefind binary's `--service` protocol (the one its Python and Node APIs speak).
+
+    Messages are base64-encoded JSON, each followed by a comma, on stdin; replies come back the same way on
+    stdout. Pagefind's own Python client waits 0.1 s before reading each reply, so a course with a few hundred
+    cards and questions took most of a minute; this client streams the requests and reads replies as they come.
+    """
+
+    def __init__(self) -> None:
+        from pagefind.service import get_executable
+
+        binary = get_executable()
+        if binary is None:
+            raise RuntimeError("the Pagefind binary is missing: install `pagefind[bin]`")
+        self.binary = str(binary)
+        self.next_id = 0
+
+    def build(self, config: dict[str, Any], requests: list[dict[str, Any]], out: str) -> None:
+        process = subprocess.Popen(
+            [self.binary, "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        assert process.stdin is not None and process.stdout is not None
+        replies = _replies(process.stdout)
+        try:
+            index_id = self._call(process.stdin, replies, [{"type": "NewIndex", "config": config}])[0]["index_id"]
+            # Every add must be answered before the files are written.
+            self._call(process.stdin, replies, [{**request, "index_id": index_id} for request in requests])
+            self._call(process.stdin, replies, [{"type": "WriteFiles", "index_id": index_id, "output_path": out}])
+        finally:
+            process.stdin.close()
+            process.wait(timeout=30)
+
+    def _call(
+        self, pipe: IO[bytes], replies: Iterator[dict[str, Any]], payloads: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        first = self.next_id + 1
+        wanted = set(range(first, first + len(payloads)))
+        self.next_id += len(payloads)
+        messages = [_encode({"message_id": first + n, "payload": p}) for n, p in enumerate(payloads)]
+        writer = threading.Thread(target=_write_all, args=(pipe, messages), daemon=True)
+        writer.start()  # write from a thread: replies must be drained while requests go in, or both pipes fill
+        answers: dict[int, dict[str, Any]] = {}
+        while wanted - answers.keys():
+            reply = next(replies)
+            payload = reply.get("payload") or {}
+            if payload.get("type") == "Error":
+                raise RuntimeError(f"Pagefind failed: {payload.get('message')}")
+            if reply.get("message_id") in wanted:
+                answers[reply["message_id"]] = payload
+        writer.join()
+        return [answers[i] for i in sorted(answers)]
+
+
+def _encode(message: dict[str, Any]) -> bytes:
+    return base64.b64encode(json.dumps(message).encode("utf-8")) + b","
+
+
+def _write_all(pipe: IO[bytes], messages: list[bytes]) -> None:
+    for message in messages:
+        pipe.write(message)
+    pipe.flush()
+
+
+def _replies(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    buffer = b""
+    while True:
+        chunk = stream.read1(1 << 16)  # type: ignore[attr-defined]
+        if not chunk:
+            raise RuntimeError("the Pagefind service stopped unexpectedly")
+        buffer += chunk
+        *complete, buffer = buffer.split(b",")
+        for item in complete:
+            if item.strip():
+                yield json.loads(base64.b64decode(item))
+
+
+def _searchable(text: str) -> str:
+    """Plain text with math left as its LaTeX source, without the MathJax delimiters."""
+    for delimiter in ("\\(", "\\)", "\\[", "\\]"):
+        text = text.replace(delimiter, "")
+    return text
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,64 @@
+// Q&A bank filters: subject, topic, level and type, all in the browser. The filters live in the address
+// (?subject=...&topic=...), so a filtered view can be bookmarked or linked.
+(() => {
+  "use strict";
+  const form = document.getElementById("qa-filters");
+  const list = document.getElementById("qa-list");
+  const count = document.getElementById("qa-count");
+  if (!form || !list) return;
+  const items = [...list.querySelectorAll("li.qa")];
+  const fields = ["subject", "topic", "level", "type"];
+  const openAll = document.getElementById("qa-open-all");
+
+  function apply(updateAddress) {
+    const wanted = Object.fromEntries(fields.map((name) => [name, form.elements[name].value]));
+    // Only offer the topics of the chosen subject.
+    for (const option of form.elements.topic.options) {
+      option.hidden = Boolean(option.value && wanted.subject && option.dataset.subject !== wanted.subject);
+    }
+    if (form.elements.topic.selectedOptions[0]?.hidden) {
+      form.elements.topic.value = "";
+      wanted.topic = "";
+    }
+    let shown = 0;
+    for (const item of items) {
+      const match = fields.every((name) => !wanted[name] || item.dataset[name] === wanted[name]);
+      item.hidden = !match;
+      if (match) shown += 1;
+    }
+    count.textContent = shown === items.length ? items.length + " questions" : shown + " of " + items.length + " questions";
+    if (updateAddress) {
+      const params = new URLSearchParams();
+      for (const name of fields) if (wanted[name]) params.set(name, wanted[name]);
+      const query = params.toString();
+      try {
+        history.replaceState(null, "", query ? "?" + query : location.pathname);
+      } catch {
+        // file:// may refuse; filtering still works
+      }
+    }
+  }
+
+  const params = new URLSearchParams(location.search);
+  for (const name of fields) {
+    const value = params.get(name);
+    if (value && [...form.elements[name].options].some((o) => o.value === value)) form.elements[name].value = value;
+  }
+  form.addEventListener("change", () => apply(true));
+  form.addEventListener("reset", () => setTimeout(() => apply(true), 0));
+  form.addEventListener("submit", (event) => event.preventDefault());
+  openAll.addEventListener("click", () => {
+    const open = openAll.dataset.open !== "true";
+    for (const details of list.querySelectorAll("details")) details.open = open;
+    openAll.dataset.open = String(open);
+    openAll.textContent = open ? "Hide all answers" : "Show all answers";
+  });
+  // A link to one question (from search) opens its answer.
+  if (location.hash) {
+    const target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    const details = target && target.querySelector("details");
+    if (details) details.open = true;
+  }
+  form.hidden = false;
+  apply(false);
+})();
