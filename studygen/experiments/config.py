@@ -54,7 +54,7 @@ class RunConfig:
     # --- what is measured ----------------------------------------------------------------------------------------
     log_every: int = 5  # iterations per training-curve point (running loss and error over the interval)
     eval_every: int = 25  # iterations between test-error evaluations (and one at the end)
-    grad_norm_at: tuple[float, ...] = (0.0, 0.1, 0.5, 1.0)  # fractions of training at which to record gradients
+    grad_norm_at: tuple[float, ...] = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0)  # fractions of training: when to keep gradients
 
     def __post_init__(self) -> None:
         if self.depth < 8 or (self.depth - 2) % 6:

@@ -160,6 +160,7 @@ def train(
 
     With `checkpoint`, state is saved every `runtime.checkpoint_every` iterations and an existing checkpoint for
     the same config is resumed; the file is removed when the run ends."""
+    started = time.perf_counter()
     runtime = runtime or Runtime()
     device = torch.device(runtime.device)
     if device.type == "cpu":
@@ -181,7 +182,9 @@ def train(
     m: dict[str, Any] = {
         "train": {"step": [], "epoch": [], "lr": [], "loss": [], "error": []},
         "test": {"step": [], "loss": [], "error": []},
-        "grad_norms": {"layers": [name for name, _ in layers], "step": [], "norms": []},
+        # Per weighted layer: the gradient's norm and the weight's norm (with BN after a conv, a weight that has
+        # grown large gets proportionally smaller gradients and steps: the two together tell the story).
+        "grad_norms": {"layers": [name for name, _ in layers], "step": [], "norms": [], "weight_norms": []},
     }
     step, train_seconds, eval_seconds, resumed_from = 0, 0.0, 0.0, None
     state = _load_checkpoint(checkpoint, cfg) if checkpoint else None
@@ -213,6 +216,7 @@ def train(
         if step in grad_steps:  # gradients of the step just taken, before the next zero_grad
             m["grad_norms"]["step"].append(step)
             m["grad_norms"]["norms"].append(torch.stack([p.grad.float().norm() for _, p in layers]).tolist())
+            m["grad_norms"]["weight_norms"].append(torch.stack([p.float().norm() for _, p in layers]).tolist())
         if step % cfg.log_every and step != cfg.steps:
             continue
         mean_loss = loss_sum.item() / seen  # the one synchronisation per logging interval
@@ -267,8 +271,9 @@ def train(
         "diverged_at_step": diverged_at,
         "metrics": {**m, "final": final},
         "timing": {
-            "train_seconds": train_seconds,
-            "eval_seconds": eval_seconds,
+            "train_seconds": train_seconds,  # iterations only, synchronised at logging points
+            "eval_seconds": eval_seconds,  # test evaluations, measurements and checkpoints
+            "wall_seconds": time.perf_counter() - started,  # this call, including data loading (not resumed parts)
             "images_per_second": images / train_seconds if train_seconds else None,
         },
         "provenance": {

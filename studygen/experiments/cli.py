@@ -1,0 +1,126 @@
+"""`studygen figures run`: train what the course's experiment specs ask for and the result cache lacks.
+
+The main CLI registers the `figures` group; its bare invocation (drawing figures from results) belongs to the
+figures module. Nothing here imports torch at import time, so `studygen --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+INSTALL_HINT = "pip install torch==2.13.0 'studygen[experiments]'"
+
+
+@click.group("figures", invoke_without_command=True)
+@click.pass_context
+def figures(ctx: click.Context) -> None:
+    """Experiment-backed figures: train the runs they need (`run`) and draw them."""
+    if ctx.invoked_subcommand is None:
+        return  # drawing figures from committed results is wired in by the figures module
+
+
+@figures.command("run")
+@click.argument("specs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--course",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("content"),
+    show_default=True,
+    help="Course folder: specs in experiments/, results in results/.",
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["smoke", "default", "paper"]),
+    help="Training preset; default: each spec's own `profile`.",
+)
+@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N, or auto (CUDA if present).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Parallel runs; default: CPU cores, or 1 on a GPU.")
+@click.option("--shard", default="1/1", show_default=True, help="Run only shard K of N (K/N) of the sweep.")
+@click.option("--data", type=click.Choice(["digits", "cifar10"]), help="Override the data set of every run.")
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with CIFAR-10's python-format batches (data_batch_1..5, test_batch).",
+)
+@click.option(
+    "--results-dir", type=click.Path(file_okay=False, path_type=Path), help="Result cache; default: COURSE/results."
+)
+@click.option(
+    "--checkpoint-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Checkpoints of unfinished runs; default: .studygen-cache/checkpoints beside COURSE.",
+)
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the nets (pays off on long GPU runs).")
+@click.option("--dry-run", is_flag=True, help="List the runs and whether each is cached; train nothing.")
+@click.option("--quiet", is_flag=True, help="No progress line.")
+def run(
+    specs: tuple[Path, ...],
+    course: Path,
+    profile: str | None,
+    device: str,
+    jobs: int | None,
+    shard: str,
+    data: str | None,
+    data_dir: Path | None,
+    results_dir: Path | None,
+    checkpoint_dir: Path | None,
+    compile_: bool,
+    dry_run: bool,
+    quiet: bool,
+) -> None:
+    """Train the runs of SPEC files (default: COURSE/experiments/*.yaml) that have no cached result."""
+    try:
+        import torch  # noqa: F401  (only to fail early with a useful message)
+    except ImportError:
+        click.echo(
+            f"error: training needs PyTorch, which is not installed. Install it with:\n  {INSTALL_HINT}", err=True
+        )
+        sys.exit(1)
+    from studygen.errors import ContentError
+    from studygen.experiments import cache, sweep
+    from studygen.experiments.spec import load_specs
+
+    paths = list(specs) or sorted((course / "experiments").glob("*.yaml"))
+    if not paths:
+        raise click.ClickException(f"no experiment specs given and none in {course / 'experiments'}")
+    try:
+        loaded = load_specs(paths, course)
+        shard_kn = sweep.parse_shard(shard)
+    except ContentError as exc:
+        click.echo(exc.report(), err=True)
+        sys.exit(1)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if data == "cifar10" and data_dir is None:
+        raise click.ClickException("--data cifar10 needs --data-dir FOLDER (nothing is ever downloaded)")
+    results_dir = results_dir or course / "results"
+    checkpoint_dir = checkpoint_dir or course.resolve().parent / ".studygen-cache" / "checkpoints"
+    experiment_specs = [item.spec for item in loaded]
+    if dry_run:
+        runs = sweep.take_shard(sweep.plan(experiment_specs, profile, data=data), shard_kn)
+        for r in runs:
+            state = "cached" if cache.find(results_dir, r.key) else "to run"
+            click.echo(f"{r.key}  {r.config.name():<44} {r.config.steps:>6} it  {state}")
+        return
+    try:
+        summary = sweep.run_sweep(
+            experiment_specs,
+            profile=profile,
+            device=None if device == "auto" else device,
+            jobs=jobs,
+            shard=shard_kn,
+            results_dir=results_dir,
+            checkpoint_dir=checkpoint_dir,
+            progress=not quiet,
+            data=data,
+            data_dir=data_dir,
+            compile=compile_,
+        )
+    except (RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(summary.report())
+    if not summary.ok:
+        sys.exit(1)
