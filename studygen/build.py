@@ -45,7 +45,6 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
     from studygen.render.anki_inputs import content_times, static_figures
     from studygen.render.quizzes import render_quizzes
     from studygen.render.search import search_index
-    from studygen.render.quizzes import render_quizzes
     from studygen.render.site import render_site
 
     outputs: dict[str, bytes] = {}
@@ -57,7 +56,6 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
         outputs[f"site/schema/{name}"] = data
     for path, data in render_anki(graph, content_times(graph), static_figures(graph)).items():
         outputs[f"anki/{path}"] = data
-    outputs.update({f"quizzes/{path}": data for path, data in render_quizzes(graph).items()})
     outputs.update({f"quizzes/{path}": data for path, data in render_quizzes(graph).items()})
     outputs["manifest.json"] = _manifest(outputs)
     return outputs
