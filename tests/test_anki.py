@@ -445,6 +445,8 @@ def test_text_files_import_with_anki(outputs: dict[str, bytes], tmp_path: Path) 
         cloze = col.get_note(col.find_notes('"note:Cloze" Unrolled')[0])
         assert len(cloze.cards()) == 3
         assert "studygen::machine-learning::identity-mapping" in cloze.tags
+        again = col.import_csv(ImportCsvRequest(path=str(path), metadata=metadata)).log
+        assert (len(again.new), len(again.updated), len(again.duplicate)) == (0, 0, 17)  # matched by guid
     finally:
         col.close()
 
