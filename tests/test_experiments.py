@@ -191,3 +191,21 @@ def test_same_seed_same_result_different_seed_different_result() -> None:
     c = train(cfg.with_(seed=1), Runtime(threads=1))
     assert a["metrics"] == b["metrics"]
     assert a["metrics"]["train"]["loss"] != c["metrics"]["train"]["loss"]
+
+
+def test_cli_dry_run_lists_runs_and_rejects_bad_specs(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from studygen.experiments.cli import figures
+
+    runner = CliRunner()
+    out = runner.invoke(
+        figures, ["run", "--course", str(COURSE), "--profile", "smoke", "--dry-run", "--results-dir", str(tmp_path)]
+    )
+    assert out.exit_code == 0, out.output
+    assert "plain-56-none-digits-s0" in out.output and "to run" in out.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: Bad Id\ntitle: x\ngrid: {depths: [20]}\n")
+    out = runner.invoke(figures, ["run", str(bad), "--dry-run"])
+    assert out.exit_code == 1 and f"{bad}:1:" in out.output and "id" in out.output
+    assert runner.invoke(figures, []).exit_code == 0  # the bare group does nothing (yet)

@@ -183,3 +183,15 @@ def test_result_format_readme_names_every_top_level_field(tmp_path: Path) -> Non
     readme = (COURSE / "results" / "README.md").read_text()
     for field in record:
         assert f"`{field}`" in readme
+
+
+def test_table_groups_seeds_with_mean_and_spread(tmp_path: Path) -> None:
+    from studygen.experiments.table import format_table, load_results
+
+    for seed, error in ((0, 0.5), (1, 0.7)):
+        record = _record()
+        record["metrics"]["final"] = {"train_error": error, "train_error_eval": error, "test_error": 0.6}
+        record["metrics"]["grad_norms"] = {"layers": ["stem"], "step": [1, 22], "norms": [[5.0], [1e-3]]}
+        cache.write(tmp_path, make_config("plain", 56, "identity", seed), record)
+    table = format_table(load_results(tmp_path))
+    assert "| plain-56-none-digits | 2 |  60.0 ± 14.1 |" in table and "| 0.001 |" in table
