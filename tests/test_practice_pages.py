@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from studygen.build import check, render_all
+from studygen.build import check
 from studygen.content.graph import CourseGraph
 from studygen.render.practice import plan_practice_pages
 from studygen.render.quizzes.questions import topic_items
 from studygen.render.quizzes.views import answer_data, quiz_json
+from studygen.render.site import render_site
 
 FIXTURE = Path(__file__).parent / "fixtures" / "quiz-course"
 
@@ -25,7 +26,7 @@ def graph() -> CourseGraph:
 
 @pytest.fixture(scope="module")
 def site(graph: CourseGraph) -> dict[str, bytes]:
-    return {path.removeprefix("site/"): data for path, data in render_all(graph).items() if path.startswith("site/")}
+    return render_site(graph)
 
 
 def page(site: dict[str, bytes], path: str) -> BeautifulSoup:

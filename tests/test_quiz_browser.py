@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from studygen.build import build
+from studygen.build import check
+from studygen.render.site import render_site
+from studygen.writer import write_outputs
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,9 +34,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    out = tmp_path_factory.mktemp("quiz-site") / "build"
-    build(FIXTURE, out)
-    handler = functools.partial(QuietHandler, directory=str(out / "site"))
+    out = tmp_path_factory.mktemp("quiz-site") / "site"
+    write_outputs(render_site(check(FIXTURE)[0]), out)  # the site alone: what the practice engine needs
+    handler = functools.partial(QuietHandler, directory=str(out))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
