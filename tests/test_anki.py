@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -476,5 +477,47 @@ def test_bundled_course_imports_cleanly(tmp_path: Path) -> None:
         assert all(notes > 0 for notes, _ in per_deck.values())
         check_result = col.media.check()
         assert list(check_result.missing) == [] and list(check_result.unused) == []
+    finally:
+        col.close()
+
+
+def _git(course: Path, *args: str, when: int) -> None:
+    stamp = f"@{when} +0000"
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}  # fmt: skip
+    subprocess.run(["git", *args], cwd=course, env=env, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("commit_the_edit", [True, False], ids=["committed", "uncommitted"])
+def test_in_git_only_the_edited_note_is_updated(tmp_path: Path, commit_the_edit: bool) -> None:
+    """In a git repository each note is as new as its own lines: one edited card is one updated note."""
+    course = _copy_course(tmp_path / "course", T0)
+    _git(course, "init", "-q", when=T0)
+    _git(course, "add", "-A", when=T0)
+    _git(course, "commit", "-qm", "course", when=T0)
+    col = open_collection(tmp_path / "profile")
+    try:
+        package = tmp_path / "v1.apkg"
+        package.write_bytes(_anki_build(course)["anki-mini.apkg"])
+        assert counts(import_apkg(col, package))["new"] == 18
+        note = note_by_field(col, "studygen Basic", "What does an identity shortcut add")
+        (card,) = note.cards()
+        card.start_timer()
+        col.sched.answerCard(card, 3)
+        others = {nid: col.get_note(nid).mod for nid in col.find_notes("") if nid != note.id}
+
+        topic_file = course / "topics" / "identity-mapping.yaml"
+        _edit(topic_file, "back: Its input, unchanged.", "back: Its input, unchanged and unweighted.", T0 + 60)
+        if commit_the_edit:
+            _git(course, "commit", "-qam", "edit one card", when=T0 + 120)
+        package = tmp_path / "v2.apkg"
+        package.write_bytes(_anki_build(course)["anki-mini.apkg"])
+        log = import_apkg(col, package)
+
+        assert counts(log) == {"new": 0, "updated": 1, "duplicate": 17, "conflicting": 0}
+        assert [entry.id.nid for entry in log.updated] == [note.id]
+        assert col.get_note(note.id)["Back"] == "Its input, unchanged and unweighted."
+        assert col.get_card(card.id).reps == 1  # the review done before the update is kept
+        assert {nid: col.get_note(nid).mod for nid in others} == others  # every other note untouched
     finally:
         col.close()

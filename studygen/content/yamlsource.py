@@ -41,6 +41,19 @@ class SourceMap:
                 return found
         return (1, 1)
 
+    def span(self, field_path: FieldPath) -> tuple[int, int] | None:
+        """First and last line of a written field: up to the line before whatever follows it (None if absent)."""
+        if field_path not in self.positions:
+            return None
+        first = self.positions[field_path][0]
+        inside = False
+        for path, (line, _) in self.positions.items():  # insertion order is document order
+            if path == field_path:
+                inside = True
+            elif inside and path[: len(field_path)] != field_path and line > first:
+                return first, line - 1
+        return first, 1 << 30  # the field runs to the end of the file
+
     def problem(self, field_path: FieldPath, message: str, hint: str = "", severity: str = "error") -> Problem:
         line, column = self.locate(field_path)
         return Problem(self.path, line, column, format_field_path(field_path), message, hint, severity)

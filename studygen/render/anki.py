@@ -32,9 +32,10 @@ def render_anki(
     graph: CourseGraph, times: ContentTimes | Mapping[str, int], figures: Mapping[str, bytes] | None = None
 ) -> dict[str, bytes]:
     """Every Anki output. `times`: topic id -> seconds of its last change; `figures`: figure id -> image bytes."""
-    topic_times = times.topics if isinstance(times, ContentTimes) else times
+    if not isinstance(times, ContentTimes):
+        times = ContentTimes(dict(times), "given")
     media = Media.from_figures(graph, figures or {})
-    decks = [topic_deck(graph, topic, media, topic_times[topic.id]) for topic in _catalogue_order(graph)]
+    decks = [topic_deck(graph, topic, media, times) for topic in _catalogue_order(graph)]
     decks = [deck for deck in decks if deck.notes]
     outputs: dict[str, bytes] = {}
     if not decks:
@@ -47,19 +48,21 @@ def render_anki(
     return outputs
 
 
-def topic_deck(graph: CourseGraph, topic: Topic, media: Media, topic_time: int) -> DeckContent:
-    """One topic's deck: its study cards, then its practice questions."""
+def topic_deck(graph: CourseGraph, topic: Topic, media: Media, times: ContentTimes) -> DeckContent:
+    """One topic's deck: its study cards, then its practice questions. Each note is as new as its source lines."""
     maker = NoteMaker(graph, topic, media)
     notes = [maker.card_note(card) for card in study_cards(graph, topic)]
-    notes += [maker.question_note(question) for question in topic.questions]
+    notes += [maker.question_note(question, index) for index, question in enumerate(topic.questions)]
     description = md(topic.definition) + f"<p>{maker.link}</p>"
+    note_times = tuple(max(times.of_part(topic.id, note.source), NOTE_FORMAT_TIME) for note in notes)
     return DeckContent(
         topic.id,
         deck_id(graph.course.id, topic.id),
         deck_name(graph, topic),
         description,
         tuple(notes),
-        max(topic_time, NOTE_FORMAT_TIME),
+        max([times.of(topic.id), NOTE_FORMAT_TIME, *note_times]),
+        note_times,
     )
 
 

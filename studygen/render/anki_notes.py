@@ -60,6 +60,7 @@ class AnkiNote:
     fields: dict[str, str] = field(hash=False)  # field name -> HTML, in the note type's field order
     tags: tuple[str, ...]
     media: tuple[str, ...] = ()  # media file names the fields reference
+    source: tuple[str | int, ...] = ()  # the part of the topic file it comes from (decides its modification time)
 
 
 @dataclass(frozen=True)
@@ -152,11 +153,11 @@ class NoteMaker:
             fields = {"Text": guard_cloze_math(md(card.text)), "Extra": md(card.extra), **common}
         else:
             fields = {"Front": md(card.front), "Back": md(card.back), "Extra": "", **common}
-        return self._note(card.kind, f"card:{card.id}", fields, card.tags, media)
+        return self._note(card.kind, f"card:{card.id}", fields, card.tags, media, card.source)
 
     # ------------------------------------------------------------ practice questions
 
-    def question_note(self, question: Question) -> AnkiNote:
+    def question_note(self, question: Question, index: int) -> AnkiNote:
         figure, media = self._figure(question.figure)
         common = {"Hint": md(question.hint), "Figure": figure, "Context": self.context, "Link": self.link}
         tags = (
@@ -167,23 +168,29 @@ class NoteMaker:
         key = f"question:{question.id}"
         if isinstance(question, SingleChoice | MultipleAnswer | TrueFalse):
             fields = {**_choice_fields(question), "Explanation": md(question.explanation), **common}
-            return self._note("choice", key, fields, tags, media)
+            return self._note("choice", key, fields, tags, media, ("questions", index))
         if isinstance(question, FillBlank):
             text, extra = _fill_blank(question)
             fields = {"Text": guard_cloze_math(md(text)), "Extra": extra, **common}
-            return self._note("cloze", key, fields, tags, media)
+            return self._note("cloze", key, fields, tags, media, ("questions", index))
         front, back = _basic_question(question)
         fields = {"Front": front, "Back": back, "Extra": md(question.explanation), **common}
-        return self._note("basic", key, fields, tags, media)
+        return self._note("basic", key, fields, tags, media, ("questions", index))
 
     # ------------------------------------------------------------ helpers
 
     def _note(
-        self, note_type: str, key: str, fields: dict[str, str], tags: tuple[str, ...], media: tuple[str, ...]
+        self,
+        note_type: str,
+        key: str,
+        fields: dict[str, str],
+        tags: tuple[str, ...],
+        media: tuple[str, ...],
+        source: tuple[str | int, ...],
     ) -> AnkiNote:
         ordered = {name: fields[name] for name in NOTE_TYPES[note_type].fields}
         guid = note_guid(self.graph.course.id, self.topic.id, key)
-        return AnkiNote(guid, note_type, ordered, tuple(dict.fromkeys(tags)), media)
+        return AnkiNote(guid, note_type, ordered, tuple(dict.fromkeys(tags)), media, source)
 
     def _figure(self, figure_id: str | None) -> tuple[str, tuple[str, ...]]:
         """The Figure field: the image if its bytes were given, else its title and description as text."""

@@ -38,7 +38,8 @@ class DeckContent:
     name: str
     description: str
     notes: tuple[AnkiNote, ...]
-    time: int  # seconds since 1970; every note and card of the deck gets it
+    time: int  # seconds since 1970: the deck's time, and that of any note without a time of its own
+    note_times: tuple[int, ...] = ()  # per note, aligned with `notes`: when that note's source last changed
 
 
 def build_apkg(decks: list[DeckContent], media: Mapping[str, bytes], package_time: int) -> bytes:
@@ -76,6 +77,13 @@ def _collection(decks: list[DeckContent], package_time: int) -> bytes:
             for note in content.notes:
                 deck.add_note(_genanki_note(note, next(due)))
             deck.write_to_db(cursor, content.time, ids)
+            # Anki updates a note only if it is newer than the learner's copy: give each note its own time, so an
+            # edit to one card updates that note and leaves the others (and any edits made to them in Anki) alone.
+            for note, seconds in zip(content.notes, content.note_times, strict=False):
+                cursor.execute("UPDATE notes SET mod = ? WHERE guid = ?", (seconds, note.guid))
+                cursor.execute(
+                    "UPDATE cards SET mod = ? WHERE nid = (SELECT id FROM notes WHERE guid = ?)", (seconds, note.guid)
+                )
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
         for model in models.values():

@@ -55,6 +55,7 @@ class StudyCard:
     tags: tuple[str, ...] = ()  # hierarchical tags, e.g. `studygen::machine-learning::identity-mapping`
     figure: str | None = None  # a figure id of the course, shown with the card
     importance: str | None = None  # `high`/`medium`/`low` where the source says so
+    source: tuple[str | int, ...] = ()  # the part of the topic file it comes from, e.g. ("flashcards", 3)
 
     @property
     def derived(self) -> bool:
@@ -84,7 +85,7 @@ def card_tags(
 
 def study_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
     """The cards of one topic: authored flashcards in file order, then derived cards (unless turned off)."""
-    cards = [_authored(graph, topic, card) for card in topic.flashcards]
+    cards = [_authored(graph, topic, card, index) for index, card in enumerate(topic.flashcards)]
     if topic.derived_cards:
         cards += derived_cards(graph, topic)
     return cards
@@ -101,10 +102,11 @@ def derived_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
             back=topic.definition,
             tags=card_tags(graph, topic, "basic", ("derived",), "high"),
             importance="high",
+            source=("definition",),
         )
     ]
     seen: set[str] = set()
-    for takeaway in topic.takeaways:
+    for index, takeaway in enumerate(topic.takeaways):
         # A takeaway has no id of its own (yet): its identity is the start of its claim.
         key = _unique(getattr(takeaway, "id", None) or slug(takeaway.title), seen)
         cards.append(
@@ -116,9 +118,10 @@ def derived_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
                 back=takeaway.explanation,
                 tags=card_tags(graph, topic, "basic", ("derived",), takeaway.importance),
                 importance=takeaway.importance,
+                source=("takeaways", index),
             )
         )
-    for link in topic.prerequisites:
+    for index, link in enumerate(topic.prerequisites):
         if link.why:
             cards.append(
                 StudyCard(
@@ -128,9 +131,10 @@ def derived_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
                     front=f"Why learn *{_link_title(graph, link)}* before *{topic.title}*?",
                     back=link.why,
                     tags=card_tags(graph, topic, "basic", ("derived",)),
+                    source=("prerequisites", index),
                 )
             )
-    for step in topic.learn_next:
+    for index, step in enumerate(topic.learn_next):
         if _asked_by_next_topic(graph, topic, step):
             continue
         cards.append(
@@ -141,6 +145,7 @@ def derived_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
                 front=f"Why study *{_link_title(graph, step)}* after *{topic.title}*?",
                 back=step.why,
                 tags=card_tags(graph, topic, "basic", ("derived",)),
+                source=("learn_next", index),
             )
         )
     return cards
@@ -161,15 +166,18 @@ def _unique(key: str, seen: set[str]) -> str:
     return candidate
 
 
-def _authored(graph: CourseGraph, topic: Topic, card: BasicCard | ReversedCard | ClozeCard) -> StudyCard:
+def _authored(graph: CourseGraph, topic: Topic, card: BasicCard | ReversedCard | ClozeCard, index: int) -> StudyCard:
     tags = card_tags(graph, topic, card.type, tuple(card.tags))
+    source = ("flashcards", index)
     if isinstance(card, ClozeCard):
         return StudyCard(
-            id=card.id, kind="cloze", origin="authored", text=card.text, extra=card.extra, tags=tags, figure=card.figure
-        )
+            id=card.id, kind="cloze", origin="authored", text=card.text, extra=card.extra, tags=tags,
+            figure=card.figure, source=source,
+        )  # fmt: skip
     return StudyCard(
-        id=card.id, kind=card.type, origin="authored", front=card.front, back=card.back, tags=tags, figure=card.figure
-    )
+        id=card.id, kind=card.type, origin="authored", front=card.front, back=card.back, tags=tags,
+        figure=card.figure, source=source,
+    )  # fmt: skip
 
 
 def _link_key(link: Prerequisite | NextStep) -> str:
