@@ -156,33 +156,31 @@
 
   // ------------------------------------------------------------------ showing results
 
-  function optionFeedback(q, response) {
+  function optionFeedback(card, q, response) {
     // Per-option feedback for what the learner chose, in the order the options are shown.
     if (!q.feedback) return "";
     var chosen = [].concat(response);
     var html = "";
     chosen.forEach(function (key) {
       if (!q.feedback[key]) return;
-      var label = key === "true" || key === "false" ? (key === "true" ? "True" : "False") : optionText(key);
+      var label = key === "true" || key === "false" ? (key === "true" ? "True" : "False") : optionText(card, key);
       html += '<div class="q-note"><p class="q-note-label">You chose ' + label + ":</p>" + q.feedback[key] + "</div>";
     });
     return html;
   }
 
-  var currentCard = null;
-  function optionText(key) {
-    var node = currentCard && currentCard.querySelector('.q-option[data-option="' + key + '"] .q-option-text');
+  function optionText(card, key) {
+    var node = card.querySelector('.q-option[data-option="' + key + '"] .q-option-text');
     return node ? "\u201c" + node.textContent.trim() + "\u201d" : "option " + key;
   }
 
   function showResult(card, q, response, correct) {
-    currentCard = card;
     card.classList.remove("is-correct", "is-wrong");
     card.classList.add(correct ? "is-correct" : "is-wrong");
     var feedback = card.querySelector(".q-feedback");
     feedback.innerHTML =
       '<p class="q-verdict">' + (correct ? "\u2713 Correct." : "\u2717 Not quite.") + "</p>" +
-      optionFeedback(q, response) +
+      optionFeedback(card, q, response) +
       '<div class="q-solution">' + q.solution + "</div>" +
       '<div class="q-explanation"><p class="q-note-label">Explanation</p>' + q.explanation + "</div>";
     values(card.querySelectorAll(".q-option")).forEach(function (option) {
