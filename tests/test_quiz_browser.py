@@ -270,3 +270,25 @@ def test_mixed_quiz_page_works(browser: object, server: str) -> None:
     first.locator(".q-check").click()
     assert "first" in first.locator(".q-feedback").inner_text()  # "Choose or type an answer first."
     context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_axe_violations(browser: object, server: str, scheme: str) -> None:
+    axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    axe = axe_module.Axe()
+    context = browser.new_context(color_scheme=scheme)
+    tab = context.new_page()
+    problems = []
+    for path in (PRACTICE, "topics/all-types/worksheet.html", "topics/all-types/answer-key.html", "practice.html"):
+        tab.goto(server + path)
+        if path == PRACTICE:
+            tab.wait_for_selector(".quiz-ready")
+            for question_id, value in (("pick-one", "1"), ("pick-many", "0"), ("statement", "true")):
+                card(tab, question_id).locator(f"input[value='{value}']").check()
+                card(tab, question_id).locator(".q-check").click()  # answered: feedback and marks shown
+        tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+        result = axe.run(tab, options={"runOnly": {"type": "tag", "values": tags}})
+        if result.violations_count:
+            problems.append(f"{path} ({scheme}):\n{result.generate_report()}")
+    context.close()
+    assert not problems, "\n".join(problems)

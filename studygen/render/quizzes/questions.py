@@ -157,3 +157,22 @@ def export_prompt(graph: CourseGraph, item: QuizItem) -> str:
 def file_stem(quiz: QuizSet) -> str:
     """`topic-<id>` or `subject-<id>`: topic and subject ids may coincide, so the kind is part of the name."""
     return f"{quiz.kind}-{quiz.id}"
+
+
+def spoken(text: str) -> str:
+    """Plain text with formulas as their LaTeX source, for accessible names (`aria-label`) where the visible label
+    is only a formula: tools and some screen readers find no name in MathML alone."""
+    flat = plain_text(text)
+    for delimiter in ("\\(", "\\)", "\\[", "\\]"):
+        flat = flat.replace(delimiter, "")
+    return " ".join(flat.split())
+
+
+def only_math(text: str) -> bool:
+    """Whether a Markdown text is nothing but formulas (so its rendered label has no plain words)."""
+    from studygen.render.markup import find_formulas
+
+    rest = text
+    for latex, _display in find_formulas(text):
+        rest = rest.replace(latex, "")
+    return not rest.replace("$", "").strip(" \t\n.,;:")

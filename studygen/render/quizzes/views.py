@@ -20,11 +20,12 @@ from studygen.render.quizzes.questions import (
     html,
     number_text,
     numeric_range,
+    only_math,
     ordinal,
     prompt_with_blanks,
     scrambled,
     seeded_order,
-    text_for_plain_field,
+    spoken,
 )
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -52,7 +53,7 @@ def _right_items(item: QuizItem) -> list[dict[str, Any]]:
     order = seeded_order(range(len(pairs)), f"match:{item.key}", key=str)
     return [
         {"value": str(index), "letter": LETTERS[n], "html": _md(pairs[index].right, inline=True),
-         "text": text_for_plain_field(pairs[index].right)}
+         "text": spoken(pairs[index].right)}
         for n, index in enumerate(order)
     ]  # fmt: skip
 
@@ -86,18 +87,22 @@ def practice_view(graph: CourseGraph, item: QuizItem, number: int, blank: str = 
         view["prompt"] = _md(q.prompt)
     if q.type in ("single_choice", "multiple_answer"):
         view["options"] = [
-            {"key": str(i), "letter": LETTERS[i], "html": _md(option.text, inline=True)}
+            {"key": str(i), "letter": LETTERS[i], "html": _md(option.text, inline=True),
+             "name": spoken(option.text) if only_math(option.text) else None}
             for i, option in enumerate(q.options)
-        ]
+        ]  # fmt: skip
     elif q.type == "numeric":
         view["unit"] = q.unit
     elif q.type == "matching":
-        view["lefts"] = [{"index": i, "html": _md(pair.left, inline=True)} for i, pair in enumerate(q.pairs)]
+        view["lefts"] = [
+            {"index": i, "html": _md(pair.left, inline=True), "name": spoken(pair.left)}
+            for i, pair in enumerate(q.pairs)
+        ]
         view["rights"] = _right_items(item)
     elif q.type == "ordering":
         keyed = [(str(i), text) for i, text in enumerate(q.items)]
         view["items"] = [
-            {"key": key, "letter": LETTERS[n], "html": _md(text, inline=True), "text": text_for_plain_field(text)}
+            {"key": key, "letter": LETTERS[n], "html": _md(text, inline=True), "text": spoken(text)}
             for n, (key, text) in enumerate(scrambled(keyed, f"order:{item.key}"))
         ]
     return view
