@@ -72,6 +72,23 @@ def qa_items(graph: CourseGraph) -> list[QaItem]:
     return items
 
 
+@dataclass(frozen=True)
+class QaGroup:
+    """The questions of one topic: the bank shows them under the topic's heading."""
+
+    topic: Topic
+    subject_id: str
+    subject_title: str
+    items: tuple[QaItem, ...]
+
+
+def qa_groups(items: list[QaItem]) -> list[QaGroup]:
+    groups: dict[str, list[QaItem]] = {}
+    for item in items:
+        groups.setdefault(item.topic.id, []).append(item)
+    return [QaGroup(g[0].topic, g[0].subject_id, g[0].subject_title, tuple(g)) for g in groups.values()]
+
+
 def plan_qa_bank(graph: CourseGraph) -> list[Page]:
     items = qa_items(graph)
     if not items:
@@ -86,7 +103,14 @@ def plan_qa_bank(graph: CourseGraph) -> list[Page]:
             "qa.html",
             "Q&A bank",
             f"All {len(items)} practice questions of {graph.course.title}, with answers and explanations.",
-            {"items": items, "subjects": subjects, "topics": topics, "types": types, "levels": levels},
+            {
+                "items": items,
+                "groups": qa_groups(items),
+                "subjects": subjects,
+                "topics": topics,
+                "types": types,
+                "levels": levels,
+            },
             (("Home", "index.html"),),
         )
     ]

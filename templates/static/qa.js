@@ -7,6 +7,7 @@
   const count = document.getElementById("qa-count");
   if (!form || !list) return;
   const items = [...list.querySelectorAll("li.qa")];
+  const groups = [...list.querySelectorAll("section.qa-topic")];
   const fields = ["subject", "topic", "level", "type"];
   const openAll = document.getElementById("qa-open-all");
 
@@ -20,11 +21,18 @@
       form.elements.topic.value = "";
       wanted.topic = "";
     }
+    // Subject, topic and level belong to a topic's group; the type to each question.
     let shown = 0;
-    for (const item of items) {
-      const match = fields.every((name) => !wanted[name] || item.dataset[name] === wanted[name]);
-      item.hidden = !match;
-      if (match) shown += 1;
+    for (const group of groups) {
+      const groupMatch = ["subject", "topic", "level"].every((name) => !wanted[name] || group.dataset[name] === wanted[name]);
+      let visible = 0;
+      for (const item of group.querySelectorAll("li.qa")) {
+        const match = groupMatch && (!wanted.type || item.dataset.type === wanted.type);
+        item.hidden = !match;
+        if (match) visible += 1;
+      }
+      group.hidden = visible === 0;
+      shown += visible;
     }
     count.textContent = shown === items.length ? items.length + " questions" : shown + " of " + items.length + " questions";
     if (updateAddress) {
