@@ -195,3 +195,10 @@ def test_table_groups_seeds_with_mean_and_spread(tmp_path: Path) -> None:
         cache.write(tmp_path, make_config("plain", 56, "identity", seed), record)
     table = format_table(load_results(tmp_path))
     assert "| plain-56-none-digits | 2 |  60.0 ± 14.1 |" in table and "| 0.001 |" in table
+
+
+def test_settings_that_make_an_impossible_run_are_reported_with_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "id: zero\ntitle: Z\ngrid: {depths: [20]}\ntrain: {steps: 0}\n")
+    with pytest.raises(ContentError) as caught:
+        load_spec(path)
+    assert f"{path}:4:1: train: under the default profile: steps" in caught.value.report()

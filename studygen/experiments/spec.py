@@ -147,7 +147,7 @@ def load_spec(path: Path, root: Path | None = None) -> LoadedSpec:
     if problems:
         raise ContentError(problems)
     try:
-        return LoadedSpec(path, ExperimentSpec.model_validate(data))
+        spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
         found: list[Problem] = []
         for err in exc.errors():
@@ -155,6 +155,17 @@ def load_spec(path: Path, root: Path | None = None) -> LoadedSpec:
             message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
             found.append(source.problem(loc, message))
         raise ContentError(found) from None
+    # Settings can be valid one by one and still make an impossible run (e.g. steps: 0); try every profile.
+    found = []
+    for profile in PROFILES:
+        try:
+            expand(spec, profile)
+        except ValueError as exc:
+            where = ("profiles", profile) if profile in spec.profiles else ("train",)
+            found.append(source.problem(where, f"under the {profile} profile: {exc}"))
+    if found:
+        raise ContentError(found)
+    return LoadedSpec(path, spec)
 
 
 def load_specs(paths: list[Path], root: Path | None = None) -> list[LoadedSpec]:
