@@ -96,10 +96,15 @@ def test_temporary_folders_of_killed_builds_are_cleaned_up(tmp_path: Path) -> No
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 128 KiB file system (tmpfs). Needs root, as in CI; skipped where mounting is not allowed."""
+    """A real file system (tmpfs) just large enough for one build of the mini course, not for two at once.
+    Needs root, as in CI; skipped where mounting is not allowed."""
+    build(MINI, tmp_path / "measure")
+    needed = sum(p.stat().st_size + 4096 for p in (tmp_path / "measure").rglob("*"))  # files and their blocks
+    shutil.rmtree(tmp_path / "measure")
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(mount_point)], capture_output=True)
+    size = f"size={needed * 3 // 2 // 1024}k"
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(mount_point)], capture_output=True)
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
     try:
