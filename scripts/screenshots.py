@@ -71,7 +71,7 @@ def main() -> int:
                         if name == "flashcards":
                             page.click("#btn-flip")
                         if name == "search":
-                            page.wait_for_selector("#search-results li", timeout=5000)
+                            page.wait_for_selector("#search-results li", timeout=20_000)
                         target = args.out / f"{name}-{scheme}{suffix}.png"
                         page.screenshot(
                             path=str(target), full_page=name in ("home", "category", "subject", "search", "not-found")
