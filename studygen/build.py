@@ -5,6 +5,7 @@ Everything is gathered and checked before anything is written; a build with erro
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
@@ -54,8 +55,12 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
         outputs[f"site/{path}"] = data
     for name, data in schema_files().items():
         outputs[f"site/schema/{name}"] = data
-    for path, data in render_anki(graph, content_times(graph), static_figures(graph)).items():
+    figure_bytes = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
+    for path, data in render_anki(graph, content_times(graph), figure_bytes).items():
         outputs[f"anki/{path}"] = data
+    for figure_id, drawn in graph.drawn_figures.items():
+        outputs[f"figures/{figure_id}.svg"] = drawn.svg
+        outputs[f"figures/{figure_id}.png"] = drawn.png
     outputs.update({f"quizzes/{path}": data for path, data in render_quizzes(graph).items()})
     outputs["manifest.json"] = _manifest(outputs)
     return outputs
@@ -63,9 +68,29 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
 
 def build(course_dir: Path, out_dir: Path, *, strict: bool = False) -> BuildReport:
     graph, warnings = check(course_dir, strict=strict)
+    graph = with_drawn_figures(graph)
     outputs = _render_reporting_template_errors(graph)
     write_outputs(outputs, out_dir)
     return BuildReport(out_dir, len(outputs), warnings, len(graph.topics))
+
+
+def with_drawn_figures(graph: CourseGraph) -> CourseGraph:
+    """The course with its experiment figures drawn (or read from the figure cache); missing results are errors."""
+    if not any(spec.experiment for spec in graph.course.figures):
+        return graph
+    from studygen.figures.draw import draw_figures
+
+    drawn, errors = draw_figures(graph)
+    if errors:
+        source = graph.course_source
+        problems = [
+            source.problem(("figures", index), message, severity="error")
+            if source
+            else Problem("course.yaml", 1, 1, f"figures[{index}]", message)
+            for index, message in errors
+        ]
+        raise ContentError(problems)
+    return dataclasses.replace(graph, drawn_figures=drawn)
 
 
 def _render_reporting_template_errors(graph: CourseGraph) -> dict[str, bytes]:

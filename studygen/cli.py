@@ -230,6 +230,16 @@ def publish(
     out.info(f"Committed {plan.files} files as {result.commit[:12]} on {target}.")
 
 
+def _register_figures() -> None:
+    # The experiments' command group: it imports only click here; torch and matplotlib load inside its commands.
+    from studygen.experiments.cli import figures
+
+    main.add_command(figures)
+
+
+_register_figures()
+
+
 def _run(action):  # type: ignore[no-untyped-def]
     """Call a command function; turn our errors into a clean report and exit status 1."""
     from studygen.errors import ContentError, OutputError

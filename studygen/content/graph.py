@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from studygen.content.loader import LoadedCourse, LoadedTopic
 from studygen.content.model import Category, Course, FigureSpec, Subject, Topic
@@ -25,6 +26,10 @@ class CourseGraph:
     course: Course
     topics: tuple[Topic, ...]
     sources: dict[str, SourceMap]
+    course_source: SourceMap | None = None
+    # Figures drawn from experiment results (studygen.figures.draw.DrawnFigure by figure id), attached by the
+    # build after drawing; renderers read them like the rest of the course.
+    drawn_figures: dict[str, Any] = field(default_factory=dict)
 
     def topic(self, topic_id: str) -> Topic:
         return next(t for t in self.topics if t.id == topic_id)
@@ -95,7 +100,7 @@ def check_course(loaded: LoadedCourse) -> tuple[CourseGraph | None, list[Problem
         return None, problems
     topics = tuple(by_id[topic_id].topic for topic_id in sorted(by_id))
     sources = {topic_id: by_id[topic_id].source for topic_id in sorted(by_id)}
-    return CourseGraph(loaded.root, course, topics, sources), problems
+    return CourseGraph(loaded.root, course, topics, sources, source), problems
 
 
 def _duplicates(values: list[str]) -> set[str]:

@@ -68,6 +68,9 @@ class FigureSpec(Strict):
     image: str | None = Field(None, description="A static image inside the course folder (path relative to it).")
     experiment: Slug | None = Field(None, description="The experiment whose results this figure is drawn from.")
     plot: Slug | None = Field(None, description="Which plot of the experiment's results to draw.")
+    profile: Literal["smoke", "default", "paper"] = Field(
+        "default", description="Which profile's results to draw (`default`: minutes on a laptop CPU)."
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> FigureSpec:

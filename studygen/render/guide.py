@@ -113,7 +113,7 @@ def figure_html(graph: CourseGraph, spec: FigureSpec, number: int | None, here: 
     caption = render_markdown(spec.caption, "mathml", inline=True) if spec.caption else ""
     prefix = f"Figure {number}. " if number else ""
     label = f"<strong>{prefix}{html.escape(spec.title)}.</strong>"
-    figcaption = f"<figcaption>{label} {caption}</figcaption>"
+    figcaption = f"<figcaption>{label} {caption}{measured_caption(graph, spec)}</figcaption>"
     anchor = f'id="figure-{spec.id}"'
     image = figure_image(graph, spec)
     if image is None:
@@ -143,8 +143,21 @@ def figure_image(graph: CourseGraph, spec: FigureSpec) -> tuple[str, bytes] | No
 
 
 def experiment_figure(graph: CourseGraph, spec: FigureSpec) -> tuple[str, bytes] | None:
-    """Hook for figures drawn from experiment results (a later issue): return (site path, bytes) once drawn."""
-    return None
+    """A figure drawn from experiment results (studygen.figures): its SVG, once the build has drawn it."""
+    drawn = graph.drawn_figures.get(spec.id)
+    return (figure_path(spec.id, ".svg"), drawn.svg) if drawn is not None else None
+
+
+def measured_caption(graph: CourseGraph, spec: FigureSpec) -> str:
+    """For a drawn figure: the measured numbers, their provenance and the command that recomputes them."""
+    drawn = graph.drawn_figures.get(spec.id)
+    if drawn is None:
+        return ""
+    return (
+        f' <span class="figure-numbers">{html.escape(drawn.numbers)}</span> '
+        f'<span class="figure-provenance">{html.escape(drawn.provenance)} '
+        f"Regenerate with <code>{html.escape(drawn.command)}</code>.</span>"
+    )
 
 
 def figure_files(graph: CourseGraph) -> dict[str, bytes]:
