@@ -171,9 +171,6 @@ def test_guide_has_contents_math_figures_references_and_study_links(site_dir: Pa
     image = page.select_one("figure#figure-residual-unit img")
     assert image["alt"].startswith("A block diagram") and (image["width"], image["height"]) == ("64", "32")
     assert "Figure 1. A residual unit." in page.select_one("figure#figure-residual-unit figcaption").get_text()
-    pending = page.select_one("figure#figure-depth-curves")
-    assert "figure-pending" in pending["class"] and pending["data-experiment"] == "degradation"
-    assert "Training error curves" in pending.get_text()
     assert page.select_one("#references a[href='https://arxiv.org/abs/1603.05027']")
     after = [a["href"] for a in page.select("nav[aria-label='After this guide'] a")]
     assert after[0] == "index.html" and "flashcards.html" in after

@@ -150,9 +150,12 @@ def _encode(message: dict[str, Any]) -> bytes:
 
 
 def _write_all(pipe: IO[bytes], messages: list[bytes]) -> None:
-    for message in messages:
-        pipe.write(message)
-    pipe.flush()
+    try:
+        for message in messages:
+            pipe.write(message)
+        pipe.flush()
+    except (BrokenPipeError, ValueError):
+        return  # the service was stopped (the build was interrupted); the main thread reports what matters
 
 
 def _replies(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
