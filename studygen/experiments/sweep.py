@@ -17,7 +17,7 @@ import sys
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,8 @@ def _run_one(
 
     start = time.perf_counter()
     checkpoint = Path(checkpoint_dir) / f"{cfg.name()}--{key}.pt"
+    # About 100 checkpoints per run at most: every 50 iterations of a digits run, every 640 of a 64k-iteration one.
+    runtime = replace(runtime, checkpoint_every=max(runtime.checkpoint_every, cfg.steps // 100))
     try:
         record = train(cfg, runtime, checkpoint, report)
     except Exception as exc:  # one failing run must not sink the sweep; the summary lists it
