@@ -68,29 +68,32 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
 
 def build(course_dir: Path, out_dir: Path, *, strict: bool = False) -> BuildReport:
     graph, warnings = check(course_dir, strict=strict)
-    graph = with_drawn_figures(graph)
+    graph, figure_warnings = with_drawn_figures(graph, strict=strict)
+    warnings = warnings + figure_warnings
     outputs = _render_reporting_template_errors(graph)
     write_outputs(outputs, out_dir)
     return BuildReport(out_dir, len(outputs), warnings, len(graph.topics))
 
 
-def with_drawn_figures(graph: CourseGraph) -> CourseGraph:
-    """The course with its experiment figures drawn (or read from the figure cache); missing results are errors."""
+def with_drawn_figures(graph: CourseGraph, *, strict: bool = False) -> tuple[CourseGraph, list[Problem]]:
+    """The course with its experiment figures drawn (or read from the figure cache), and warnings.
+    Missing results are errors; results from an older version of the training code are warnings."""
     if not any(spec.experiment for spec in graph.course.figures):
-        return graph
+        return graph, []
     from studygen.figures.draw import draw_figures
 
-    drawn, errors = draw_figures(graph)
-    if errors:
-        source = graph.course_source
-        problems = [
-            source.problem(("figures", index), message, severity="error")
-            if source
-            else Problem("course.yaml", 1, 1, f"figures[{index}]", message)
-            for index, message in errors
-        ]
-        raise ContentError(problems)
-    return dataclasses.replace(graph, drawn_figures=drawn)
+    drawn, issues = draw_figures(graph)
+
+    def located(index: int, message: str, severity: str) -> Problem:
+        if graph.course_source is not None:
+            return graph.course_source.problem(("figures", index), message, severity=severity)
+        return Problem("course.yaml", 1, 1, f"figures[{index}]", message, severity=severity)
+
+    errors = [located(i, message, "error") for i, message in issues.errors]
+    warnings = [located(i, message, "warning") for i, message in issues.warnings]
+    if errors or (strict and warnings):
+        raise ContentError(errors + warnings)
+    return dataclasses.replace(graph, drawn_figures=drawn), warnings
 
 
 def _render_reporting_template_errors(graph: CourseGraph) -> dict[str, bytes]:

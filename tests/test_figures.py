@@ -137,3 +137,26 @@ def test_missing_results_fail_the_build_naming_the_command(course: Path, tmp_pat
         problem.message
     )
     assert not out.exists()
+
+
+def test_results_of_older_training_code_draw_with_a_warning(course: Path, tmp_path: Path) -> None:
+    from studygen.experiments import cache
+    from studygen.experiments.config import RunConfig
+
+    copy = tmp_path / "course"
+    shutil.copytree(course, copy)
+    (path,) = sorted((copy / "results").glob("residual-8-conv1x1-*.json"))
+    record = json.loads(path.read_text())
+    record["code_version"] = "0ld0ld0ld0ld"  # as if written before the training code last changed
+    record["key"] = cache.run_key(RunConfig.from_dict(record["config"]), record["code_version"])
+    record["checksum"] = cache._checksum(record)
+    path.unlink()
+    (copy / "results" / f"{record['name']}--{record['key']}.json").write_text(json.dumps(record))
+
+    report = build(copy, tmp_path / "build")
+    (warning,) = report.warnings
+    assert warning.field == "figures[4]" and "older version of the training code" in warning.message
+    assert "residual-8-conv1x1-digits-s0" in warning.message
+    assert (tmp_path / "build/figures/shortcut-variants.svg").is_file()
+    with pytest.raises(ContentError, match="older version"):
+        build(copy, tmp_path / "strict", strict=True)

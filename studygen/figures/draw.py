@@ -57,24 +57,38 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-def draw_figures(
-    graph: CourseGraph, cache_root: Path | None = None
-) -> tuple[dict[str, DrawnFigure], list[tuple[int, str]]]:
-    """Every experiment figure of the course, and (index in course.figures, message) for each that cannot be drawn."""
+@dataclass(frozen=True)
+class FigureIssues:
+    """Problems met while drawing: (index in course.figures, message)."""
+
+    errors: list[tuple[int, str]]  # the figure cannot be drawn
+    warnings: list[tuple[int, str]]  # drawn, but from results of an older version of the training code
+
+
+def draw_figures(graph: CourseGraph, cache_root: Path | None = None) -> tuple[dict[str, DrawnFigure], FigureIssues]:
+    """Every experiment figure of the course, and what kept any of them from being drawn from current results."""
     cache = (cache_root or graph.root.parent) / CACHE_DIR
     drawn: dict[str, DrawnFigure] = {}
-    errors: list[tuple[int, str]] = []
+    issues = FigureIssues([], [])
     for index, spec in enumerate(graph.course.figures):
         if spec.experiment is None:
             continue
         try:
-            drawn[spec.id] = _drawn(graph, spec, cache)
+            drawn[spec.id], stale = _drawn(graph, spec, cache)
         except MissingResults as error:
-            errors.append((index, str(error)))
-    return drawn, errors
+            issues.errors.append((index, str(error)))
+            continue
+        if stale:
+            command = drawn[spec.id].command
+            message = (
+                f"drawn from results of an older version of the training code ({len(stale)} run(s), e.g. "
+                f"{stale[0]}); rerun `{command}` to refresh them"
+            )
+            issues.warnings.append((index, message))
+    return drawn, issues
 
 
-def _drawn(graph: CourseGraph, spec: FigureSpec, cache: Path) -> DrawnFigure:
+def _drawn(graph: CourseGraph, spec: FigureSpec, cache: Path) -> tuple[DrawnFigure, tuple[str, ...]]:
     assert spec.experiment is not None and spec.plot is not None
     results = load_results(graph.root, spec.experiment, spec.profile)
     digest = hashlib.sha256(_code_version().encode())
@@ -85,7 +99,7 @@ def _drawn(graph: CourseGraph, spec: FigureSpec, cache: Path) -> DrawnFigure:
     key = digest.hexdigest()[:24]
     cached = _read_cache(cache, spec.id, key)
     if cached is not None:
-        return cached
+        return cached, results.stale
     from studygen.figures.plots import PLOTS  # matplotlib only on a cache miss
 
     if spec.plot not in PLOTS:
@@ -96,7 +110,7 @@ def _drawn(graph: CourseGraph, spec: FigureSpec, cache: Path) -> DrawnFigure:
         spec.id, svg, png, numbers, provenance(results), command_for(graph.root, spec.experiment, spec.profile)
     )
     _write_cache(cache, figure, key)
-    return figure
+    return figure, results.stale
 
 
 def _render(plot: Callable[[ExperimentResults], Drawing], results: ExperimentResults, figure_id: str,

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 
 from studygen.figures.results import ExperimentResults, Run, Spread, final_spread
 
-COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999999", "#F0E442")
+# Okabe-Ito without its yellow, which is too pale against white.
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999999")
 STYLES = ("-", "--", "-.", ":")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 PLAIN, RESIDUAL = "#D55E00", "#0072B2"
@@ -109,11 +110,13 @@ def error_by_depth(results: ExperimentResults) -> Drawing:
 
 def gradient_flow(results: ExperimentResults) -> Drawing:
     """Per-layer gradient norm (log scale) of the deepest plain and residual nets, at the first recorded
-    iteration and at the one nearest the middle of training (the same iterations for both nets)."""
+    iteration and at the one nearest 10% of training (the same iterations for both nets). At the start the
+    plain net's early layers get exploding gradients; once the first updates have inflated its weights, they get
+    far smaller gradients than the residual net's, while the residual net is still learning."""
     depth = results.values(field="depth")[-1]
     runs = {net: [r for r in results.select(net=net, depth=depth) if not r.diverged] for net in ("plain", "residual")}
     steps = runs["plain"][0].record["metrics"]["grad_norms"]["step"]
-    middle = min(range(len(steps)), key=lambda i: abs(steps[i] - runs["plain"][0].config.steps / 2))
+    middle = min(range(1, len(steps)), key=lambda i: abs(steps[i] - runs["plain"][0].config.steps / 10))
     figure, axes = _new(columns=2, height=3.6)
     early: dict[tuple[str, int], float] = {}
     for ax, index in zip(axes, (0, middle), strict=True):
@@ -173,6 +176,7 @@ def shortcut_variants(results: ExperimentResults) -> Drawing:
             continue
         low, high = (spread.mean - spread.low) * 100, (spread.high - spread.mean) * 100
         ax.barh(i, spread.mean * 100, xerr=[[low], [high]], color=colour, capsize=3)
+        ax.text(spread.high * 100 + 1.5, i, pct(spread.mean), va="center")  # the value, even for a zero-length bar
     ax.set_yticks(range(len(order)), order)
     ax.invert_yaxis()
     ax.set_xlabel("training error at the end (%)")

@@ -7,6 +7,7 @@ result file in `<course>/results/`. A run without a result is reported with the 
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ class ExperimentResults:
     runs: tuple[Run, ...]
     files: tuple[Path, ...]  # the result files read, for cache keys
     command: str  # the command that (re)computes them
+    stale: tuple[str, ...] = ()  # runs drawn from results of an older version of the training code
 
     def select(self, **match: Any) -> list[Run]:
         """Runs whose config has these values, e.g. select(net="plain", depth=56)."""
@@ -73,12 +75,19 @@ def load_results(course_root: Path, experiment: str, profile: str = PROFILE) -> 
         raise MissingResults(f"no experiment spec {spec_path} for experiment '{experiment}'")
     spec = load_spec(spec_path, course_root).spec
     results_dir = course_root / RESULTS_DIR
-    runs, files, missing = [], [], []
+    runs, files, missing, stale = [], [], [], []
+    older: dict[str, Path] | None = None  # config -> newest result file, read only when an exact key is missing
     for config in expand(spec, profile):
         path = cache.find(results_dir, cache.run_key(config)) if results_dir.is_dir() else None
         if path is None:
-            missing.append(config.name())
-            continue
+            # Results of the same config from an older version of the training code still draw the figure
+            # (with a warning, an error under --strict), so an edit to the training code does not break builds.
+            older = _results_by_config(results_dir) if older is None else older
+            path = older.get(_config_text(config))
+            if path is None:
+                missing.append(config.name())
+                continue
+            stale.append(config.name())
         try:
             record = cache.read(path)
         except cache.CorruptResult as error:
@@ -90,7 +99,25 @@ def load_results(course_root: Path, experiment: str, profile: str = PROFILE) -> 
         raise MissingResults(
             f"experiment '{experiment}' ({profile} profile) has no results for {shown}; run `{command}`"
         )
-    return ExperimentResults(experiment, profile, tuple(runs), tuple(files), command)
+    return ExperimentResults(experiment, profile, tuple(runs), tuple(files), command, tuple(stale))
+
+
+def _config_text(config: RunConfig) -> str:
+    return json.dumps(config.to_dict(), sort_keys=True)
+
+
+def _results_by_config(results_dir: Path) -> dict[str, Path]:
+    """Every readable result file by its run's config (the newest file where several hold one config)."""
+    found: dict[str, Path] = {}
+    if not results_dir.is_dir():
+        return found
+    for path in sorted(results_dir.glob("*.json"), key=lambda p: p.stat().st_mtime):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            found[json.dumps(record["config"], sort_keys=True)] = path
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
 
 
 @dataclass(frozen=True)
