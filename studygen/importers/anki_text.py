@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 
 from studygen.content.model import CLOZE_DELETION
-from studygen.importers.common import Ids, Imported, Item, fail, read_text, to_tag
+from studygen.importers.common import Ids, Imported, Item, fail, read_text, slugify, to_tag
 from studygen.importers.markup import html_to_markdown, plain_to_markdown
 
 SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|", "colon": ":"}
@@ -107,8 +107,8 @@ def read_anki_text(path: Path, figures: dict[str, str] | None = None) -> Importe
             card, extra_fields = _card(fields, note_type, is_html, figures, imported, line_no)
             folded += extra_fields
             card["tags"] = _tags(tags)
-            wanted = card.get("front") or card.get("text", "")
-            card = {"id": ids.make(slugify_text(wanted), "card"), **card}
+            wanted = slugify(slugify_text(card.get("front") or card.get("text", ""))) or slugify(card.get("back", ""))
+            card = {"id": ids.make(wanted, "card"), **card}
             imported.flashcards.append(Item(_tidy(card), line_no))
     except csv.Error as error:
         raise fail(path, start, f"cannot be read as {_name(separator)}-separated text: {error}") from None

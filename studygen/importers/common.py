@@ -13,6 +13,7 @@ import html
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,7 @@ def read_text(path: Path) -> str:
 def slugify(text: str, words: int = _ID_WORDS) -> str:
     """A slug from any text: lower-case ASCII words joined by hyphens (math and markup dropped), at most 80 chars."""
     text = re.sub(r"\$[^$]*\$|<[^>]+>|\{\{c\d+::|\}\}|::", " ", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     parts = re.findall(r"[a-z0-9]+", text.lower().replace("'", ""))
     slug = "-".join(parts[:words])[:80].strip("-")
     return slug

@@ -328,8 +328,10 @@ class _QuestionReader:
         for number, (before, accepted) in enumerate(zip(befores, blanks, strict=True), start=1):
             start = len(before)
             if full[:start] != before or full[start : start + len(accepted[0])] != accepted[0]:
-                raise self.error(f"blank {number} does not fit the text of blank 1",
-                                 "the questions `... (blank N)` must come from one fill-in-the-blank question")  # fmt: skip
+                raise self.error(
+                    f"blank {number} does not fit the text of blank 1",
+                    "the questions `... (blank N)` must come from one fill-in-the-blank question",
+                )
             places.append((start, number, len(accepted[0])))
         marked = full
         for start, number, length in sorted(places, reverse=True):
@@ -342,8 +344,9 @@ class _QuestionReader:
             prompt = self.text(marked)
         for number in range(1, len(group) + 1):
             prompt = prompt.replace(_TOKEN.format(number), f"[[{number}]]")
-        data: dict = {"type": "fill_blank", "prompt": prompt, "blanks": [{"accepted": a} for a in blanks],
-                      "explanation": _QuestionReader(self.path, group[0], self.figures, self.imported).block_parts()[1]}  # fmt: skip
+        explanation = self.block_parts()[1]
+        data: dict = {"type": "fill_blank", "prompt": prompt, "blanks": [{"accepted": a} for a in blanks]}
+        data["explanation"] = explanation
         if figure:
             data["figure"] = figure
         return data

@@ -180,13 +180,10 @@ class _Writer:
 
 
 def _candidates(source: str) -> list[str]:
+    """Plain Markdown, escaped Markdown, escaped with inline tags kept: in that order (the second is the fallback)."""
     tree = parse_html(source)
-    found = []
-    for escape, keep in ((False, False), (True, False), (True, True)):
-        text = _Writer(escape, keep).blocks(tree.children).strip()
-        if text not in found:
-            found.append(text)
-    return found
+    return [_Writer(escape, keep).blocks(tree.children).strip() for escape, keep in
+            ((False, False), (True, False), (True, True))]  # fmt: skip
 
 
 def _renders_to(markdown: str, source: str) -> bool:
@@ -202,10 +199,10 @@ def html_to_markdown(source: str) -> str:
     if not source:
         return ""
     candidates = _candidates(source)
-    for candidate in candidates:
+    for candidate in dict.fromkeys(candidates):
         if _renders_to(candidate, source):
             return candidate
-    return candidates[1] if len(candidates) > 1 else candidates[0]
+    return candidates[1]
 
 
 def plain_to_markdown(text: str) -> str:

@@ -115,7 +115,11 @@ def read_moodle_xml(path: Path, figures: dict[str, str] | None = None) -> Import
         if kind == "category":
             continue
         reader = _Reader(path, element, figures or {}, imported)
-        data = reader.read(kind)
+        try:
+            data = reader.read(kind)
+        except _Skip as why:
+            imported.warnings.append(f"{path}:{element.line}: skipped '{element.value('name')}': {why}")
+            continue
         if data is None:
             skipped[kind] = skipped.get(kind, 0) + 1
             continue
@@ -130,6 +134,10 @@ def read_moodle_xml(path: Path, figures: dict[str, str] | None = None) -> Import
         lines = ", ".join(str(n) for n in missing)
         imported.warnings.append(f"{path}: no general feedback at line(s) {lines}: write the explanations")
     return imported
+
+
+class _Skip(Exception):
+    """A question that is read but cannot become studygen content; the message says why."""
 
 
 def _split_unescaped(text: str, separator: str) -> list[str]:
@@ -292,8 +300,7 @@ class _Reader:
 
         marked = _GAP.sub(gap, raw_text)
         if _ANY_GAP.search(marked):
-            raise self.error("a cloze gap of a kind studygen cannot import (only SHORTANSWER, SA, MW)",
-                             "choice gaps have no fill-in-the-blank equivalent")  # fmt: skip
+            raise _Skip("it has a gap of a kind studygen cannot import (only SHORTANSWER, SA and MW gaps)")
         prompt = self.rich(element, marked)
         for number in range(1, len(blanks) + 1):
             prompt = prompt.replace(_TOKEN.format(number), f"[[{number}]]")
