@@ -67,7 +67,7 @@ def _differences(original: object, imported: object) -> list[str]:
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
             for index, (x, y) in enumerate(zip(a, b, strict=True)):
                 walk(x, y, f"{where}[{index}]")
-        elif isinstance(a, str) and isinstance(b, str) and export_html(a) == export_html(b):
+        elif isinstance(a, str) and isinstance(b, str) and same_emphasis(export_html(a)) == export_html(b):
             found.append("~" + where)
         else:
             found.append(where)
@@ -84,11 +84,31 @@ def _uncarried(question: Question, fields: dict[str, object]) -> Question:
     return question.model_copy(update={k: v for k, v in fields.items() if k in type(question).model_fields})
 
 
-# Where an export itself changes the text (the sanitiser drops `</script>`), only the rendering can come back.
+# Where an export itself changes the text, only the rendering can come back: the sanitiser drops `</script>`,
+# and raw `<b>`/`<i>` written in content come back as Markdown `**`/`*` (which export as `<strong>`/`<em>`).
 EXPECTED_TEXT_NORMALISATIONS = {
-    "pick-one.options[2].text",  # `</script>` in an option: the export sanitises it away
-    "pick-one.options[2].feedback",  # the same in its feedback
+    "pick-one.options[2].text",  # `y := x * 2 </script><b>bold</b> & more`
+    "pick-one.options[2].feedback",  # `Not this one; </script> is only text.`
 }
+
+
+def same_emphasis(exported: str | bytes) -> str | bytes:
+    """Raw `<b>`/`<i>` as Markdown writes them (`<strong>`/`<em>`): the one normalisation of exported bytes."""
+    pairs = [
+        (o + a + c, o + b + c)
+        for a, b in (("b", "strong"), ("/b", "/strong"), ("i", "em"), ("/i", "/em"))
+        for o, c in (("<", ">"), ("&lt;", "&gt;"))
+    ]  # fmt: skip  (as HTML, and as HTML inside XML)
+    for old, new in pairs:
+        exported = exported.replace(*((old.encode(), new.encode()) if isinstance(exported, bytes) else (old, new)))
+    return exported
+
+
+def _same_bytes(graph: CourseGraph, again: bytes, exported: bytes) -> bool:
+    """Byte for byte; for the hostile fixture, after `same_emphasis` (its content has raw `<b>`)."""
+    if graph.root == QUIZ.resolve():
+        return again == same_emphasis(exported) and again != exported
+    return again == exported
 
 
 def _check_questions(originals: list[Question], imported: list[Question], carried: dict) -> set[str]:
@@ -114,7 +134,8 @@ def test_gift_round_trip(graph: CourseGraph, tmp_path: Path) -> None:
         imported = _read(tmp_path, "gift", "quiz.gift.txt", exported, graph.root)
         normalised |= _check_questions(list(topic.questions), imported, NOT_IN_GIFT)
         again = _with(topic, questions=imported)
-        assert gift(graph, QuizSet("topic", topic.id, topic.title, topic_items(again))) == exported
+        reexported = gift(graph, QuizSet("topic", topic.id, topic.title, topic_items(again)))
+        assert _same_bytes(graph, reexported, exported) if topic.id == "all-types" else reexported == exported
     assert normalised == _expected_normalisations(graph)
 
 
@@ -134,7 +155,8 @@ def test_moodle_round_trip(graph: CourseGraph, tmp_path: Path) -> None:
             originals.append(question)
         normalised |= _check_questions(originals, imported, NOT_IN_MOODLE)
         again = _with(topic, questions=imported)
-        assert moodle_xml(graph, QuizSet("topic", topic.id, topic.title, topic_items(again))) == exported
+        reexported = moodle_xml(graph, QuizSet("topic", topic.id, topic.title, topic_items(again)))
+        assert _same_bytes(graph, reexported, exported) if topic.id == "all-types" else reexported == exported
     assert normalised == _expected_normalisations(graph)
     assert ranges >= (1 if graph.root == QUIZ.resolve() else 0)
 

@@ -156,7 +156,10 @@ def course_figures(course: Path) -> dict[str, str]:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    """Block style throughout, with lists indented under their key (as our content files are written)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -168,12 +171,12 @@ _Dumper.add_representer(str, _text)
 
 
 def dump_items(items: list[dict[str, Any]], indent: int) -> str:
-    text = yaml.dump(items, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
+    text = yaml.dump(items, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096, default_flow_style=False)
     return "".join(" " * indent + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 
 def _scalar(key: str, value: Any) -> str:
-    return yaml.dump({key: value}, Dumper=_Dumper, allow_unicode=True, width=100, sort_keys=False)
+    return yaml.dump({key: value}, Dumper=_Dumper, allow_unicode=True, width=4096, sort_keys=False)
 
 
 def new_topic_text(topic_id: str, title: str, subject: str, flashcards: list[dict], questions: list[dict]) -> str:

@@ -186,6 +186,15 @@ def _candidates(source: str) -> list[str]:
             ((False, False), (True, False), (True, True))]  # fmt: skip
 
 
+_SAME_EMPHASIS = (("<b>", "<strong>"), ("</b>", "</strong>"), ("<i>", "<em>"), ("</i>", "</em>"))
+
+
+def _emphasis_as_markdown_writes_it(text: str) -> str:
+    for old, new in _SAME_EMPHASIS:
+        text = text.replace(old, new)
+    return text
+
+
 def _renders_to(markdown: str, source: str) -> bool:
     try:
         return source in (render_markdown(markdown, "mathjax"), render_markdown(markdown, "mathjax", True))
@@ -194,15 +203,17 @@ def _renders_to(markdown: str, source: str) -> bool:
 
 
 def html_to_markdown(source: str) -> str:
-    """HTML -> Markdown: the first spelling that renders back to the same HTML, else the safely escaped one."""
+    """HTML -> Markdown: the first Markdown spelling that renders back to the same HTML (`<b>`, `<i>` counting as
+    `<strong>`, `<em>`), else inline tags kept if that renders back exactly, else the safely escaped Markdown."""
     source = source.strip()
     if not source:
         return ""
-    candidates = _candidates(source)
-    for candidate in dict.fromkeys(candidates):
-        if _renders_to(candidate, source):
+    plain, escaped, tagged = _candidates(source)
+    same = _emphasis_as_markdown_writes_it(source)
+    for candidate in (plain, escaped):
+        if _renders_to(candidate, source) or _renders_to(candidate, same):
             return candidate
-    return candidates[1]
+    return tagged if _renders_to(tagged, source) else escaped
 
 
 def plain_to_markdown(text: str) -> str:
