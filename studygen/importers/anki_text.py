@@ -29,7 +29,7 @@ from studygen.importers.markup import html_to_markdown, plain_to_markdown
 
 SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "space": " ", "pipe": "|", "colon": ":"}
 _LINK = re.compile(r'<div class="sg-link">.*?</div>\s*$', re.DOTALL)
-_HINT = re.compile(r'<details class="sg-hint"><summary>Hint</summary>.*?</details>\s*$', re.DOTALL)
+_HINT = re.compile(r"<details class=\"sg-hint\"><summary>[^<]*</summary>.*?</details>\s*$", re.DOTALL)
 _FIGURE = re.compile(r'<div class="sg-figure"><figure[^>]*>(.*?)</figure></div>', re.DOTALL)
 _FIGCAPTION = re.compile(r"<figcaption>(.*?)</figcaption>", re.DOTALL)
 _EXTRA = re.compile(r'<div class="sg-extra">(.*?)</div>\s*$', re.DOTALL)
