@@ -230,6 +230,57 @@ def publish(
     out.info(f"Committed {plan.files} files as {result.commit[:12]} on {target}.")
 
 
+@main.command("import")
+@click.argument("format", type=click.Choice(["anki", "quizlet", "csv", "gift", "moodle"]))
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--topic", "topic_id", required=True, help="The topic to create, or to add the cards/questions to.")
+@click.option("--subject", required=True, help="The id of a subject in the course's catalogue.")
+@click.option("--title", default=None, help="The new topic's title (default: from its id).")
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default="content")
+@click.option("--term-sep", default="tab", show_default=True, help="Quizlet: between term and definition.")
+@click.option("--card-sep", default="newline", show_default=True, help="Quizlet: between cards.")
+@click.pass_obj
+def import_cmd(
+    out: Output,
+    format: str,
+    source: Path,
+    topic_id: str,
+    subject: str,
+    title: str | None,
+    course_dir: Path,
+    term_sep: str,
+    card_sep: str,
+) -> None:
+    """Import SOURCE (Anki text export, Quizlet, CSV, GIFT or Moodle XML) into a topic; see docs/importing.md."""
+    from studygen.importers import import_file
+
+    options = {"topic": topic_id, "subject": subject, "title": title, "course": course_dir}
+    quizlet = {"term_separator": term_sep, "card_separator": card_sep}
+    result = _run(lambda: import_file(format, source, **options, **quizlet))
+    verb = "Created" if result.created else "Added to"
+    out.info(f"{verb} {result.path}: {result.flashcards} flashcard(s), {result.questions} question(s).")
+    for warning in result.warnings:
+        out.info(f"warning: {warning}")
+
+
+def draw_figures_command(course_dir: Path, out_dir: Path | None) -> None:
+    """`studygen figures` alone: draw every experiment figure from the committed results (fast; no training)."""
+    from studygen.build import check, with_drawn_figures
+
+    graph, _ = _run(lambda: check(course_dir))
+    graph, warnings = _run(lambda: with_drawn_figures(graph))
+    for warning in warnings:
+        click.echo(warning.format(), err=True)
+    for figure_id, drawn in sorted(graph.drawn_figures.items()):
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / f"{figure_id}.svg").write_bytes(drawn.svg)
+            (out_dir / f"{figure_id}.png").write_bytes(drawn.png)
+        click.echo(f"{figure_id}: {drawn.numbers}")
+    if not graph.drawn_figures:
+        click.echo("This course has no figures drawn from experiments.", err=True)
+
+
 def _register_figures() -> None:
     # The experiments' command group: it imports only click here; torch and matplotlib load inside its commands.
     from studygen.experiments.cli import figures

@@ -16,6 +16,7 @@ from studygen.content.schema import json_schema
 from studygen.errors import ContentError
 from studygen.scaffold import new_course, new_topic
 
+ROOT = Path(__file__).parent.parent
 GIT_ENV = {
     **os.environ,
     "GIT_AUTHOR_NAME": "Test",
@@ -66,7 +67,7 @@ def test_new_topic_validates_against_model_and_schema(tmp_path: Path) -> None:
     new_course(folder)
     path = new_topic(folder, "vectors", "basics", title="Vectors")
     jsonschema.validate(yaml.safe_load(path.read_text()), json_schema("topic"))
-    graph, warnings = check(folder, strict=True)
+    graph, _ = check(folder, strict=True)
     assert [t.id for t in graph.topics] == ["getting-started", "vectors"]
     assert graph.topic("vectors").title == "Vectors"
 
@@ -113,3 +114,25 @@ def test_publish_pushes_site_branch_without_touching_the_working_tree(tmp_path: 
     assert git("rev-parse", "HEAD", cwd=work) == head_before
     assert git("rev-parse", "--abbrev-ref", "HEAD", cwd=work).strip() == "main"
     assert git("status", "--porcelain", "--untracked-files=no", cwd=work) == ""
+
+
+def test_import_command_adds_a_topic_that_builds(tmp_path: Path) -> None:
+    folder = tmp_path / "course"
+    new_course(folder)
+    source = tmp_path / "cards.txt"
+    source.write_text("residual\tWhat a block adds to its input\nshortcut\tThe path that skips the block\n")
+    result = studygen(
+        "import", "quizlet", str(source), "--topic", "terms", "--subject", "basics", "--course", str(folder),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "2 flashcard(s)" in result.stderr and "TODO" in result.stderr
+    graph, _ = check(folder)
+    assert [card.front for card in graph.topic("terms").flashcards] == ["residual", "shortcut"]
+
+
+def test_figures_command_draws_from_committed_results(tmp_path: Path) -> None:
+    result = studygen("figures", "--course", str(ROOT / "content"), "-o", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "degradation-curves: Final training error" in result.stdout
+    assert (tmp_path / "degradation-curves.svg").read_bytes().startswith(b"<?xml")

@@ -15,11 +15,18 @@ INSTALL_HINT = "pip install torch==2.13.0 'studygen[experiments]'"
 
 
 @click.group("figures", invoke_without_command=True)
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default="content",
+              show_default=True, help="Course folder (figures alone: which course's figures to draw).")  # fmt: skip
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Figures alone: also write each figure's SVG and PNG into this folder.")  # fmt: skip
 @click.pass_context
-def figures(ctx: click.Context) -> None:
-    """Experiment-backed figures: train the runs they need (`run`) and draw them."""
+def figures(ctx: click.Context, course_dir: Path, out_dir: Path | None) -> None:
+    """Experiment-backed figures: alone, draw every figure from the committed results (no training) and print
+    its measured numbers; `run` trains the runs that the results lack."""
     if ctx.invoked_subcommand is None:
-        return  # drawing figures from committed results is wired in by the figures module
+        from studygen.cli import draw_figures_command  # the main CLI owns the build's error reporting
+
+        draw_figures_command(course_dir, out_dir)
 
 
 @figures.command("run")
