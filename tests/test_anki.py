@@ -216,11 +216,13 @@ def test_guard_cloze_math() -> None:
 def test_choice_questions(col: Collection) -> None:
     note = note_by_field(col, "studygen Multiple choice", "How many parameters")
     assert note["Instruction"] == "Choose one answer."
-    assert note["Answer"] == "<b>A</b> None"
+    # the label is part of the field (the card templates hold no words, so one note type serves every language)
+    assert note["Answer"] == '<span class="sg-label">Answer</span><br><b>A</b> None'
     card = note.cards()[0]
     assert "One per channel" in card.question() and "✓ right" not in card.question()
     assert "Think about what is learned." in card.question()  # the hint, behind a link
     answer = card.answer()
+    assert '<span class="sg-label">Answer</span>' in answer
     assert "✓ right" in answer and "✗ wrong" in answer
     assert "That would be a scaled shortcut." in answer
     assert "It is an addition; nothing is learned." in answer
@@ -228,7 +230,7 @@ def test_choice_questions(col: Collection) -> None:
     assert several["Answer"].count("<b>") == 2 and several["Instruction"] == "Choose every right answer."
     assert r"\(1\times1\)" in several["Options"]
     true_false = note_by_field(col, "studygen Multiple choice", "reduce overfitting")
-    assert true_false["Answer"] == "<b>B</b> False"
+    assert true_false["Answer"] == '<span class="sg-label">Answer</span><br><b>B</b> False'
     assert "deeper plain networks had higher training error" in true_false["Feedback"]
 
 

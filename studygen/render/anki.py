@@ -26,6 +26,7 @@ from studygen.render.anki_notes import Media, NoteMaker, md
 from studygen.render.anki_package import DeckContent, build_apkg
 from studygen.render.anki_text import deck_tsv
 from studygen.render.cards import study_cards
+from studygen.render.i18n import course_messages
 
 
 def render_anki(
@@ -44,7 +45,8 @@ def render_anki(
     outputs[f"{graph.course.id}.apkg"] = build_apkg(decks, _media_of(decks, media), course_time)
     for deck in decks:
         outputs[f"topics/{deck.key}.apkg"] = build_apkg([deck], _media_of([deck], media), deck.time)
-        outputs[f"text/{deck.key}.tsv"] = deck_tsv(deck.name, deck.notes)
+        hint = course_messages(graph).text("quiz.hint")
+        outputs[f"text/{deck.key}.tsv"] = deck_tsv(deck.name, deck.notes, hint)
     return outputs
 
 

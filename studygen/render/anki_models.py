@@ -27,8 +27,8 @@ from studygen.render.theme import theme_dir
 
 # When the note format (templates, CSS, field HTML) last changed, in seconds since 1970 (UTC); every note and note
 # type is at least this new. TEMPLATES_SHA256 is `templates_digest()` of that version of templates/anki/.
-NOTE_FORMAT_TIME = 1_795_000_000
-TEMPLATES_SHA256 = "85b7f59b79b4854867f0cc906f7736b057304cf2fe6156b94bc7fd60d7b8bc49"
+NOTE_FORMAT_TIME = 1_795_757_867
+TEMPLATES_SHA256 = "199820ff295568772c63f6215d425855acdcb650d275a62b99d8b03225313e9d"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from genanki.util import guid_for
+from markupsafe import Markup
 
 from studygen.content.graph import CourseGraph
 from studygen.content.model import (
@@ -37,6 +38,7 @@ from studygen.content.model import (
 )
 from studygen.render.anki_models import NOTE_TYPES
 from studygen.render.cards import TAG_ROOT, StudyCard, card_tags
+from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import render_markdown
 from studygen.render.pages import topic_path
 
@@ -142,7 +144,8 @@ class NoteMaker:
         self.context = " › ".join(html.escape(t) for t in (course.title, subject.title, topic.title))
         url = course.base_url + topic_path(topic.id).removesuffix("index.html")
         self.url = url
-        self.link = f'<a href="{html.escape(url)}">Study “{html.escape(topic.title)}” on the course site</a>'
+        self.messages = m = course_messages(graph)
+        self.link = f'<a href="{html.escape(url)}">{html.escape(m.text("anki.link", topic=topic.title))}</a>'
 
     # ------------------------------------------------------------ study cards
 
@@ -167,13 +170,13 @@ class NoteMaker:
         )
         key = f"question:{question.id}"
         if isinstance(question, SingleChoice | MultipleAnswer | TrueFalse):
-            fields = {**_choice_fields(question), "Explanation": md(question.explanation), **common}
+            fields = {**_choice_fields(question, self.messages), "Explanation": md(question.explanation), **common}
             return self._note("choice", key, fields, tags, media, ("questions", index))
         if isinstance(question, FillBlank):
-            text, extra = _fill_blank(question)
+            text, extra = _fill_blank(question, self.messages)
             fields = {"Text": guard_cloze_math(md(text)), "Extra": extra, **common}
             return self._note("cloze", key, fields, tags, media, ("questions", index))
-        front, back = _basic_question(question)
+        front, back = _basic_question(question, self.messages)
         fields = {"Front": front, "Back": back, "Extra": md(question.explanation), **common}
         return self._note("basic", key, fields, tags, media, ("questions", index))
 
@@ -205,17 +208,19 @@ class NoteMaker:
         return f"<figure>{image}{caption}</figure>", (name,)
 
 
-def _choice_fields(question: SingleChoice | MultipleAnswer | TrueFalse) -> dict[str, str]:
+def _choice_fields(question: SingleChoice | MultipleAnswer | TrueFalse, m: Messages) -> dict[str, str]:
+    """The fields of a choice note. Every word shown comes from the fields (the templates hold none), so one note
+    type serves every language: the Answer field starts with its label."""
     if isinstance(question, TrueFalse):
         options = [
-            ("True", question.answer, question.feedback_true),
-            ("False", not question.answer, question.feedback_false),
+            (m.text("word.true"), question.answer, question.feedback_true),
+            (m.text("word.false"), not question.answer, question.feedback_false),
         ]
-        instruction = "True or false?"
+        instruction = m.text("anki.true_or_false")
     else:
         options = [(option.text, option.correct, option.feedback) for option in question.options]
         single = isinstance(question, SingleChoice)
-        instruction = "Choose one answer." if single else "Choose every right answer."
+        instruction = m.text("anki.choose_one" if single else "anki.choose_all")
     letters = [chr(ord("A") + i) for i in range(len(options))]
     front = "".join(f"<li>{md(text)}</li>" for text, _, _ in options)
     answer = "<br>".join(
@@ -223,30 +228,30 @@ def _choice_fields(question: SingleChoice | MultipleAnswer | TrueFalse) -> dict[
     )
     marked = []
     for text, right, feedback in options:
-        verdict = '<span class="sg-verdict">✓ right</span>' if right else '<span class="sg-verdict">✗ wrong</span>'
+        verdict = f'<span class="sg-verdict">{html.escape(m.text("mark.right" if right else "mark.wrong"))}</span>'
         note = f'<div class="sg-feedback">{md(feedback)}</div>' if feedback else ""
         state = "sg-right" if right else "sg-wrong"
         marked.append(f'<li class="{state}"><span class="sg-option">{md(text)}</span>{verdict}{note}</li>')
     return {
         "Question": md(question.prompt),
-        "Instruction": instruction,
+        "Instruction": html.escape(instruction),
         "Options": f'<ol class="sg-options">{front}</ol>',
-        "Answer": answer,
+        "Answer": f'<span class="sg-label">{html.escape(m.text("anki.answer"))}</span><br>{answer}',
         "Feedback": f'<ol class="sg-options sg-marked">{"".join(marked)}</ol>',
     }
 
 
-def _fill_blank(question: FillBlank) -> tuple[str, str]:
+def _fill_blank(question: FillBlank, m: Messages) -> tuple[str, str]:
     """The prompt with every blank as deletion 1 (one card, all blanks), and the extra text for the back."""
     text = BLANK_MARKER.sub(
         lambda m: "{{c1::" + question.blanks[int(m.group(1)) - 1].accepted[0] + "}}", question.prompt
     )
     others = [
-        f"<li>Blank {n}: {', '.join(html.escape(a) for a in blank.accepted[1:])}</li>"
+        f"<li>{html.escape(m.text('solution.blank', number=n, answers=', '.join(blank.accepted[1:])))}</li>"
         for n, blank in enumerate(question.blanks, start=1)
         if len(blank.accepted) > 1
     ]
-    extra = f"<p>Also accepted:</p><ul>{''.join(others)}</ul>" if others else ""
+    extra = f"<p>{html.escape(m.text('anki.also_accepted'))}</p><ul>{''.join(others)}</ul>" if others else ""
     return text, extra + md(question.explanation)
 
 
@@ -254,7 +259,7 @@ def _number(value: float) -> str:
     return format(value, ".12g")
 
 
-def _basic_question(question: Numeric | ShortAnswer | Matching | Ordering) -> tuple[str, str]:
+def _basic_question(question: Numeric | ShortAnswer | Matching | Ordering, m: Messages) -> tuple[str, str]:
     prompt = md(question.prompt)
     if isinstance(question, Matching | Ordering):  # followed by lists: keep the prompt a paragraph
         prompt = render_markdown(question.prompt, "mathjax")
@@ -265,16 +270,22 @@ def _basic_question(question: Numeric | ShortAnswer | Matching | Ordering) -> tu
             if question.tolerance:
                 value += f" (± {_number(question.tolerance)}{unit})"
         else:
-            value = f"between {_number(question.min or 0)}{unit} and {_number(question.max or 0)}{unit}"
+            low, high = f"{_number(question.min or 0)}{unit}", f"{_number(question.max or 0)}{unit}"
+            value = str(m.html("anki.between", low=Markup(low), high=Markup(high)))  # the unit is escaped above
         return prompt, f"<b>{value}</b>"
     if isinstance(question, ShortAnswer):
         first, *others = question.accepted
-        also = f"<br>Also accepted: {', '.join(html.escape(a) for a in others)}" if others else ""
+        also = (
+            f"<br>{html.escape(m.text('anki.also_accepted'))} {', '.join(html.escape(a) for a in others)}"
+            if others
+            else ""
+        )
         return prompt, f"<b>{html.escape(first)}</b>{also}"
     if isinstance(question, Matching):
         lefts = "".join(f"<li>{md(p.left)}</li>" for p in question.pairs)
         rights = "".join(f"<li>{md(r)}</li>" for r in sorted((p.right for p in question.pairs), key=str.casefold))
-        front = f'{prompt}<p>Match each item</p><ol>{lefts}</ol><p>with one of</p><ol class="sg-options">{rights}</ol>'
+        each, one_of = html.escape(m.text("anki.match_each")), html.escape(m.text("anki.with_one_of"))
+        front = f'{prompt}<p>{each}</p><ol>{lefts}</ol><p>{one_of}</p><ol class="sg-options">{rights}</ol>'
         rows = "".join(f"<tr><td>{md(p.left)}</td><td>{md(p.right)}</td></tr>" for p in question.pairs)
         return front, f"<table><tbody>{rows}</tbody></table>"
     scrambled = sorted(question.items, key=str.casefold)
@@ -282,4 +293,4 @@ def _basic_question(question: Numeric | ShortAnswer | Matching | Ordering) -> tu
         scrambled.reverse()
     shown = "".join(f"<li>{md(item)}</li>" for item in scrambled)
     right = "".join(f"<li>{md(item)}</li>" for item in question.items)
-    return f"{prompt}<p>Put in order:</p><ul>{shown}</ul>", f"<ol>{right}</ol>"
+    return f"{prompt}<p>{html.escape(m.text('anki.put_in_order'))}</p><ul>{shown}</ul>", f"<ol>{right}</ol>"

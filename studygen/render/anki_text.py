@@ -11,6 +11,7 @@ same as in the .apkg, so both routes update the same notes. Media (figures) do n
 from __future__ import annotations
 
 import csv
+import html
 import io
 
 from studygen.render.anki_notes import AnkiNote
@@ -19,7 +20,7 @@ STOCK_NOTE_TYPES = {"basic": "Basic", "reversed": "Basic (and reversed card)", "
 COLUMNS = ("guid", "notetype", "front", "back", "tags")
 
 
-def deck_tsv(deck_name: str, notes: tuple[AnkiNote, ...]) -> bytes:
+def deck_tsv(deck_name: str, notes: tuple[AnkiNote, ...], hint_label: str = "Hint") -> bytes:
     """The text-import file of one deck."""
     buffer = io.StringIO()
     buffer.write("#separator:tab\n#html:true\n")
@@ -28,23 +29,25 @@ def deck_tsv(deck_name: str, notes: tuple[AnkiNote, ...]) -> bytes:
     buffer.write("#columns:" + "\t".join(COLUMNS) + "\n")
     writer = csv.writer(buffer, delimiter="\t", quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
     for note in notes:
-        front, back = two_fields(note)
+        front, back = two_fields(note, hint_label)
         writer.writerow([note.guid, STOCK_NOTE_TYPES[note.note_type], front, back, " ".join(note.tags)])
     return buffer.getvalue().encode("utf-8")
 
 
-def two_fields(note: AnkiNote) -> tuple[str, str]:
-    """A note's fields folded into the two fields of Anki's stock note types."""
+def two_fields(note: AnkiNote, hint_label: str = "Hint") -> tuple[str, str]:
+    """A note's fields folded into the two fields of Anki's stock note types (`hint_label`: the hint's summary,
+    in the course's language)."""
     f = note.fields
 
     def block(name: str, css: str) -> str:
         return f'<div class="{css}">{f[name]}</div>' if f.get(name) else ""
 
     link = block("Link", "sg-link")
-    hint = f'<details class="sg-hint"><summary>Hint</summary>{f["Hint"]}</details>' if f.get("Hint") else ""
+    summary = html.escape(hint_label)
+    hint = f'<details class="sg-hint"><summary>{summary}</summary>{f["Hint"]}</details>' if f.get("Hint") else ""
     if note.note_type == "choice":
         front = f["Question"] + block("Figure", "sg-figure") + f"<p><i>{f['Instruction']}</i></p>" + f["Options"] + hint
-        back = f"<p>Answer:<br>{f['Answer']}</p>" + f["Feedback"] + block("Explanation", "sg-extra") + link
+        back = f"<p>{f['Answer']}</p>" + f["Feedback"] + block("Explanation", "sg-extra") + link
         return front, back
     if note.note_type == "cloze":
         return f["Text"] + block("Figure", "sg-figure") + hint, f["Extra"] + link

@@ -26,6 +26,7 @@ from typing import Literal
 
 from studygen.content.graph import CourseGraph
 from studygen.content.model import BasicCard, ClozeCard, NextStep, Prerequisite, ReversedCard, Topic
+from studygen.render.i18n import course_messages
 
 CardKind = Literal["basic", "reversed", "cloze"]
 CardOrigin = Literal["authored", "definition", "takeaway", "prerequisite", "next"]
@@ -92,13 +93,15 @@ def study_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
 
 
 def derived_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
-    """The cards made from a topic's definition, takeaways and links (whether or not the topic turns them off)."""
+    """The cards made from a topic's definition, takeaways and links (whether or not the topic turns them off).
+    Their prompts are worded in the course's language (`cards.*` in the message catalogue)."""
+    m = course_messages(graph)
     cards = [
         StudyCard(
             id="derived:definition",
             kind="basic",
             origin="definition",
-            front=f"What is {topic.title}?",
+            front=m.text("cards.definition", topic=topic.title),
             back=topic.definition,
             tags=card_tags(graph, topic, "basic", ("derived",), "high"),
             importance="high",
@@ -114,7 +117,7 @@ def derived_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
                 id=f"derived:takeaway:{key}",
                 kind="basic",
                 origin="takeaway",
-                front=f"Explain this key point of *{topic.title}*:\n\n{takeaway.title}",
+                front=m.text("cards.takeaway", topic=topic.title, claim=takeaway.title),
                 back=takeaway.explanation,
                 tags=card_tags(graph, topic, "basic", ("derived",), takeaway.importance),
                 importance=takeaway.importance,
@@ -128,7 +131,7 @@ def derived_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
                     id=f"derived:prerequisite:{_link_key(link)}",
                     kind="basic",
                     origin="prerequisite",
-                    front=f"Why learn *{_link_title(graph, link)}* before *{topic.title}*?",
+                    front=m.text("cards.prerequisite", prerequisite=_link_title(graph, link), topic=topic.title),
                     back=link.why,
                     tags=card_tags(graph, topic, "basic", ("derived",)),
                     source=("prerequisites", index),
@@ -142,7 +145,7 @@ def derived_cards(graph: CourseGraph, topic: Topic) -> list[StudyCard]:
                 id=f"derived:next:{_link_key(step)}",
                 kind="basic",
                 origin="next",
-                front=f"Why study *{_link_title(graph, step)}* after *{topic.title}*?",
+                front=m.text("cards.next", next=_link_title(graph, step), topic=topic.title),
                 back=step.why,
                 tags=card_tags(graph, topic, "basic", ("derived",)),
                 source=("learn_next", index),

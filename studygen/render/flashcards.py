@@ -19,17 +19,19 @@ from studygen.content.graph import CourseGraph
 from studygen.content.model import Topic
 from studygen.render.cards import StudyCard, study_cards
 from studygen.render.guide import figure_html
+from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
 from studygen.render.pages import Page, category_path, subject_path, topic_path
 
 FLASHCARDS_FILE = "flashcards.html"
 
 
+# The catalogue key of each derived card's label (authored cards are labelled `card.kind.card`).
 KIND_LABELS = {
-    "definition": "Definition",
-    "takeaway": "Key takeaway",
-    "prerequisite": "Prerequisite",
-    "next": "What next",
+    "definition": "card.kind.definition",
+    "takeaway": "card.kind.takeaway",
+    "prerequisite": "card.kind.prerequisite",
+    "next": "card.kind.next",
 }
 _CLOZE = re.compile(r"\{\{c(\d+)::(.+?)\}\}", re.DOTALL)
 _GAP_OPEN, _GAP_CLOSE, _GAP_EMPTY = "CLOZEGAPOPENX", "CLOZEGAPCLOSEX", "CLOZEGAPEMPTYX"
@@ -44,7 +46,7 @@ class CardView:
     """
 
     id: str  # unique within the topic; the DOM id is `card-<id>`
-    kind: str  # a label such as "Definition" or "Cloze"
+    kind: str  # a label such as "Definition" or "Cloze 1", in the course's language
     front: Markup
     back: Markup
     front_text: str
@@ -54,17 +56,19 @@ class CardView:
 def topic_cards(graph: CourseGraph, topic: Topic, here: str = "") -> list[CardView]:
     """The topic's cards, expanded as Anki expands them, ready for a page in the folder `here`."""
     views: list[CardView] = []
+    m = course_messages(graph)
     for card in study_cards(graph, topic):
         figure = _card_figure(graph, card, here)
         if card.kind == "cloze":
             for number in card.cloze_numbers:
                 front, back = _cloze_sides(card.text, number)
                 extra = f"\n\n{card.extra}" if card.extra else ""
-                views.append(_view(f"{card.id}:c{number}", f"Cloze {number}", front, back + extra, figure))
+                label = m.text("card.kind.cloze", number=number)
+                views.append(_view(f"{card.id}:c{number}", label, front, back + extra, figure))
             continue
-        views.append(_view(card.id, _label(card), card.front, card.back, figure))
+        views.append(_view(card.id, _label(card, m), card.front, card.back, figure))
         if card.kind == "reversed":
-            views.append(_view(f"{card.id}:reverse", "Card (reversed)", card.back, card.front, figure))
+            views.append(_view(f"{card.id}:reverse", m.text("card.kind.reversed"), card.back, card.front, figure))
     return views
 
 
@@ -76,8 +80,8 @@ def card_counts(graph: CourseGraph, topic: Topic) -> dict[str, int]:
     return {"cards": cards, "questions": len(topic.questions)}
 
 
-def _label(card: StudyCard) -> str:
-    return KIND_LABELS.get(card.origin, "Card")
+def _label(card: StudyCard, messages: Messages) -> str:
+    return messages.text(KIND_LABELS.get(card.origin, "card.kind.card"))
 
 
 def _view(card_id: str, kind: str, front: str, back: str, figure: str) -> CardView:
@@ -133,8 +137,9 @@ def plan_flashcard_pages(graph: CourseGraph) -> list[Page]:
         if not cards:
             continue
         category, subject = graph.subject(topic.subject)
+        m = course_messages(graph)
         crumbs = (
-            ("Home", "index.html"),
+            (m.text("site.home"), "index.html"),
             (category.title, category_path(category.id)),
             (subject.title, subject_path(category.id, subject.id)),
             (topic.title, topic_path(topic.id)),
@@ -143,8 +148,8 @@ def plan_flashcard_pages(graph: CourseGraph) -> list[Page]:
             Page(
                 path,
                 "flashcards.html",
-                f"{topic.title}: flashcards",
-                f"{len(cards)} flashcards on {topic.title}: flip, mark what you knew, and repeat the rest.",
+                m.text("flashcards.title", topic=topic.title),
+                m.text("flashcards.description", count=len(cards), topic=topic.title),
                 {
                     "topic": topic,
                     "subject": subject,

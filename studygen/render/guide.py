@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from studygen.content.graph import CourseGraph
 from studygen.content.model import FIGURE_MARKER, FigureSpec, Topic
+from studygen.render.i18n import course_messages
 from studygen.render.markup import plain_text, render_markdown
 from studygen.render.pages import Page, category_path, figure_path, subject_path, topic_path
 
@@ -50,8 +51,9 @@ def plan_guide_pages(graph: CourseGraph) -> list[Page]:
             continue
         category, subject = graph.subject(topic.subject)
         path = topic_path(topic.id, GUIDE_FILE)
+        m = course_messages(graph)
         crumbs = (
-            ("Home", "index.html"),
+            (m.text("site.home"), "index.html"),
             (category.title, category_path(category.id)),
             (subject.title, subject_path(category.id, subject.id)),
             (topic.title, topic_path(topic.id)),
@@ -60,8 +62,8 @@ def plan_guide_pages(graph: CourseGraph) -> list[Page]:
             Page(
                 path,
                 "guide.html",
-                f"{topic.title}: study guide",
-                f"Full study guide: {plain_text(topic.definition)}"[:300],
+                m.text("guide.title", topic=topic.title),
+                m.text("guide.description", definition=plain_text(topic.definition))[:300],
                 {"topic": topic, "subject": subject, "category": category, "guide": render_guide(graph, topic, path)},
                 crumbs,
             )
@@ -110,8 +112,9 @@ def _drop_links(inner: str) -> str:
 
 def figure_html(graph: CourseGraph, spec: FigureSpec, number: int | None, here: str) -> str:
     """A figure as HTML, with links relative to the folder `here` of the page that shows it."""
+    m = course_messages(graph)
     caption = render_markdown(spec.caption, "mathml", inline=True) if spec.caption else ""
-    prefix = f"Figure {number}. " if number else ""
+    prefix = html.escape(m.text("figure.number", number=number)) + " " if number else ""
     label = f"<strong>{prefix}{html.escape(spec.title)}.</strong>"
     figcaption = f"<figcaption>{label} {caption}{measured_caption(graph, spec)}</figcaption>"
     anchor = f'id="figure-{spec.id}"'
@@ -121,7 +124,7 @@ def figure_html(graph: CourseGraph, spec: FigureSpec, number: int | None, here: 
         return (
             f'<figure class="figure figure-pending" {anchor} data-experiment="{html.escape(spec.experiment or "")}"'
             f' data-plot="{html.escape(spec.plot or "")}"><p>{html.escape(spec.alt)}</p>'
-            f"<p><em>This figure is drawn from the course's experiment results once they have been run.</em></p>"
+            f"<p><em>{html.escape(m.text('figure.pending'))}</em></p>"
             f"{figcaption}</figure>"
         )
     path, data = image
@@ -153,10 +156,12 @@ def measured_caption(graph: CourseGraph, spec: FigureSpec) -> str:
     drawn = graph.drawn_figures.get(spec.id)
     if drawn is None:
         return ""
+    command = f"<code>{html.escape(drawn.command)}</code>"
+    regenerate = course_messages(graph).html("figure.regenerate", command=Markup(command))
     return (
         f' <span class="figure-numbers">{html.escape(drawn.numbers)}</span> '
         f'<span class="figure-provenance">{html.escape(drawn.provenance)} '
-        f"Regenerate with <code>{html.escape(drawn.command)}</code>.</span>"
+        f"{regenerate}</span>"
     )
 
 

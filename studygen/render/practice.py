@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from studygen.content.graph import CourseGraph
+from studygen.render.i18n import course_messages
 from studygen.render.pages import Page, category_path, subject_path, topic_path
 from studygen.render.quizzes.questions import (
     MIXED_QUIZ_SIZE,
@@ -26,18 +27,17 @@ from studygen.render.quizzes.questions import (
 )
 from studygen.render.quizzes.views import answer_data, key_view, practice_view, quiz_json
 
-HOME = ("Home", "index.html")
-
 
 def plan_practice_pages(graph: CourseGraph) -> list[Page]:
     pages: list[Page] = []
+    home = (course_messages(graph).text("site.home"), "index.html")
     for topic in graph.topics:
         items = topic_items(topic)
         if not items:
             continue
         category, subject = graph.subject(topic.subject)
         crumbs = (
-            HOME,
+            home,
             (category.title, category_path(category.id)),
             (subject.title, subject_path(category.id, subject.id)),
         )
@@ -63,14 +63,14 @@ def plan_practice_pages(graph: CourseGraph) -> list[Page]:
                 title=subject.title,
                 practice_items=pick(items, MIXED_QUIZ_SIZE, f"subject:{subject.id}"),
                 print_items=items,
-                crumbs=(HOME, (category.title, category_path(category.id)), (subject.title,
+                crumbs=(home, (category.title, category_path(category.id)), (subject.title,
                                                                              subject_path(category.id, subject.id))),
                 mixed=True,
             )  # fmt: skip
     everything = course_items(graph)
     if everything:
         selection = pick(everything, MIXED_QUIZ_SIZE, f"course:{graph.course.id}")
-        pages.append(_practice_page(graph, "practice.html", graph.course.title, selection, (HOME,), True, None))
+        pages.append(_practice_page(graph, "practice.html", graph.course.title, selection, (home,), True, None))
     return pages
 
 
@@ -84,6 +84,7 @@ def _three_pages(
     crumbs: tuple[tuple[str, str], ...],
     mixed: bool,
 ) -> list[Page]:
+    m = course_messages(graph)
     worksheet, key = f"{folder}worksheet.html", f"{folder}answer-key.html"
     printed = {"worksheet": worksheet, "answer_key": key}
     practice = _practice_page(graph, f"{folder}practice.html", title, practice_items, crumbs, mixed, printed)
@@ -91,16 +92,16 @@ def _three_pages(
     worksheet_page = Page(
         worksheet,
         "worksheet.html",
-        f"Worksheet: {title}",
-        f"A printable worksheet of practice questions on {title}.",
+        m.text("sheet.worksheet_title", title=title),
+        m.text("sheet.worksheet_description", title=title),
         {"sheet": _sheet(graph, print_items, grouped, key=False, partner=key)},
         crumbs,
     )
     key_page = Page(
         key,
         "answer-key.html",
-        f"Answer key: {title}",
-        f"Answers and explanations for the worksheet on {title}.",
+        m.text("sheet.key_title", title=title),
+        m.text("sheet.key_description", title=title),
         {"sheet": _sheet(graph, print_items, grouped, key=True, partner=worksheet)},
         crumbs,
     )
@@ -116,11 +117,12 @@ def _practice_page(
     mixed: bool,
     printed: dict[str, str] | None,
 ) -> Page:
+    m = course_messages(graph)
     views = [practice_view(graph, item, n) for n, item in enumerate(items, start=1)]
     data = {
         "version": 1,
         "storageKey": f"studygen:{graph.course.id}:{path}",
-        "questions": {item.key: answer_data(item) for item in items},
+        "questions": {item.key: answer_data(item, m) for item in items},
     }
     quiz: dict[str, Any] = {
         "title": title,
@@ -130,11 +132,9 @@ def _practice_page(
         "printed": printed,
         "size": len(items),
     }
-    heading = f"Mixed quiz: {title}" if mixed else f"Practice: {title}"
-    description = (
-        f"{len(items)} questions drawn from {title}, with instant feedback."
-        if mixed
-        else f"{len(items)} practice questions on {title}, with instant feedback and explanations."
+    heading = m.text("practice.heading_mixed" if mixed else "practice.heading", title=title)
+    description = m.text(
+        "practice.description_mixed" if mixed else "practice.description", count=len(items), title=title
     )
     return Page(path, "practice.html", heading, description, {"quiz": quiz}, crumbs)
 

@@ -13,19 +13,21 @@ from markupsafe import Markup, escape
 
 from studygen.content.graph import CourseGraph
 from studygen.content.model import BLANK_MARKER, Question, Topic
+from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
 from studygen.render.pages import QA_BANK_PATH, Page
 
-TYPE_LABELS = {
-    "single_choice": "Single choice",
-    "multiple_answer": "Multiple answer",
-    "true_false": "True or false",
-    "numeric": "Numeric",
-    "short_answer": "Short answer",
-    "fill_blank": "Fill in the blanks",
-    "matching": "Matching",
-    "ordering": "Ordering",
-}
+# Question types in the order the type filter lists them; each one's label is `qtype.<type>` in the catalogue.
+QUESTION_TYPES = (
+    "single_choice",
+    "multiple_answer",
+    "true_false",
+    "numeric",
+    "short_answer",
+    "fill_blank",
+    "matching",
+    "ordering",
+)
 LEVELS = ("beginner", "intermediate", "advanced")
 
 
@@ -48,11 +50,12 @@ class QaItem:
 def qa_items(graph: CourseGraph) -> list[QaItem]:
     """Every question of the course, in catalogue order (subject, then topic id, then file order)."""
     items = []
+    m = course_messages(graph)
     for category in graph.course.categories:
         for subject in category.subjects:
             for topic in graph.topics_of(subject.id):
                 for question in topic.questions:
-                    answer = answer_html(question)
+                    answer = answer_html(question, m)
                     items.append(
                         QaItem(
                             f"q-{topic.id}-{question.id}",
@@ -60,7 +63,7 @@ def qa_items(graph: CourseGraph) -> list[QaItem]:
                             subject.id,
                             subject.title,
                             question.type,
-                            TYPE_LABELS[question.type],
+                            m.text(f"qtype.{question.type}"),
                             question.difficulty,
                             Markup(_md(_blanks(question.prompt) if question.type == "fill_blank" else question.prompt)),
                             answer,
@@ -95,14 +98,15 @@ def plan_qa_bank(graph: CourseGraph) -> list[Page]:
         return []
     subjects = [(s.id, s.title) for c in graph.course.categories for s in c.subjects if graph.topics_of(s.id)]
     topics = [(t.id, t.title, t.subject) for t in graph.topics if t.questions]
-    types = [(key, label) for key, label in TYPE_LABELS.items() if any(item.type == key for item in items)]
+    m = course_messages(graph)
+    types = [(key, m.text(f"qtype.{key}")) for key in QUESTION_TYPES if any(item.type == key for item in items)]
     levels = [level for level in LEVELS if any(item.topic.level == level for item in items)]
     return [
         Page(
             QA_BANK_PATH,
             "qa.html",
-            "Q&A bank",
-            f"All {len(items)} practice questions of {graph.course.title}, with answers and explanations.",
+            m.text("site.qa_bank"),
+            m.text("qa.description", count=len(items), course=graph.course.title),
             {
                 "items": items,
                 "groups": qa_groups(items),
@@ -111,7 +115,7 @@ def plan_qa_bank(graph: CourseGraph) -> list[Page]:
                 "types": types,
                 "levels": levels,
             },
-            (("Home", "index.html"),),
+            ((m.text("site.home"), "index.html"),),
         )
     ]
 
@@ -128,35 +132,45 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def answer_html(question: Question) -> Markup:
+def answer_html(question: Question, m: Messages) -> Markup:
     """The right answer of a question as sanitised HTML, in the form its type calls for."""
     q = question
     if q.type in ("single_choice", "multiple_answer"):
         rows = []
         for option in q.options:
             mark = (
-                '<span class="tag-right">✓ right</span>' if option.correct else '<span class="tag-wrong">✗ wrong</span>'
+                Markup('<span class="tag-right">{}</span>').format(m.text("mark.right"))
+                if option.correct
+                else Markup('<span class="tag-wrong">{}</span>').format(m.text("mark.wrong"))
             )
             feedback = f" — {_md(option.feedback, inline=True)}" if option.feedback else ""
             css = ' class="correct"' if option.correct else ""
             rows.append(f"<li{css}>{_md(option.text, inline=True)} {mark}{feedback}</li>")
         return Markup(f'<ul class="options">{"".join(rows)}</ul>')
     if q.type == "true_false":
-        return Markup(f"<p><strong>{'True' if q.answer else 'False'}</strong></p>")
+        return Markup("<p><strong>{}</strong></p>").format(m.text("word.true" if q.answer else "word.false"))
     if q.type == "numeric":
         unit = f" {escape(q.unit)}" if q.unit else ""
         if q.answer is not None:
             tolerance = f" (± {_number(q.tolerance)})" if q.tolerance else ""
             return Markup(f"<p><strong>{_number(q.answer)}{unit}</strong>{tolerance}</p>")
-        return Markup(
-            f"<p>Any value from <strong>{_number(q.min)}</strong> to <strong>{_number(q.max)}{unit}</strong></p>"
-        )  # type: ignore[arg-type]
+        low = Markup("<strong>{}</strong>").format(_number(q.min))  # type: ignore[arg-type]
+        high = Markup("<strong>{}{}</strong>").format(_number(q.max), Markup(unit))  # type: ignore[arg-type]
+        return Markup("<p>{}</p>").format(m.html("solution.range", low=low, high=high))
     if q.type == "short_answer":
         accepted = ", ".join(f"<strong>{escape(a)}</strong>" for a in q.accepted)
-        return Markup(f"<p>Accepted: {accepted}</p>")
+        return Markup("<p>{}</p>").format(m.html("qa.accepted", answers=Markup(accepted)))
     if q.type == "fill_blank":
         rows = "".join(
-            f"<li>Blank {n}: " + " or ".join(f"<strong>{escape(a)}</strong>" for a in blank.accepted) + "</li>"
+            Markup("<li>{}</li>").format(
+                m.html(
+                    "solution.blank",
+                    number=n,
+                    answers=Markup(escape(m.text("word.or"))).join(
+                        Markup("<strong>{}</strong>").format(a) for a in blank.accepted
+                    ),
+                )
+            )
             for n, blank in enumerate(q.blanks, start=1)
         )
         return Markup(f"<ul>{rows}</ul>")
@@ -164,8 +178,8 @@ def answer_html(question: Question) -> Markup:
         rows = "".join(
             f"<tr><td>{_md(p.left, inline=True)}</td><td>{_md(p.right, inline=True)}</td></tr>" for p in q.pairs
         )
-        return Markup(f'<table><thead><tr><th scope="col">Item</th><th scope="col">Matches</th></tr></thead>'
-                      f"<tbody>{rows}</tbody></table>")  # fmt: skip
+        table = '<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>'
+        return Markup(table).format(m.text("qa.item"), m.text("qa.matches"), Markup(rows))
     if q.type == "ordering":
         rows = "".join(f"<li>{_md(item, inline=True)}</li>" for item in q.items)
         return Markup(f"<ol>{rows}</ol>")

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from studygen.content.graph import CourseGraph
 from studygen.render.flashcards import FLASHCARDS_FILE, topic_cards
+from studygen.render.i18n import course_messages
 from studygen.render.pages import QA_BANK_PATH, SEARCH_PATH, Page, topic_path
 from studygen.render.qa_bank import qa_items
 
@@ -33,14 +34,15 @@ _DROPPED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "p
 
 
 def plan_search_page(graph: CourseGraph) -> list[Page]:
+    m = course_messages(graph)
     return [
         Page(
             SEARCH_PATH,
             "search.html",
-            "Search",
-            f"Search the summaries, guides, flashcards and questions of {graph.course.title}.",
+            m.text("site.search"),
+            m.text("search.description", course=graph.course.title),
             {"pagefind_script": f"{INDEX_FOLDER}/pagefind.js"},
-            (("Home", "index.html"),),
+            ((m.text("site.home"), "index.html"),),
         )
     ]
 
@@ -48,13 +50,17 @@ def plan_search_page(graph: CourseGraph) -> list[Page]:
 def search_records(graph: CourseGraph) -> list[dict[str, object]]:
     """Flashcards and questions as search records of their own: (url, text, title, kind), in a stable order."""
     records: list[dict[str, object]] = []
+    m = course_messages(graph)
     for topic in graph.topics:
         for card in topic_cards(graph, topic):
             records.append(
                 {
                     "url": "/" + topic_path(topic.id, FLASHCARDS_FILE) + f"#card-{card.id}",
                     "content": _searchable(f"{card.front_text} {card.back_text}"),
-                    "meta": {"title": _short(_searchable(card.front_text)), "kind": f"Flashcard · {topic.title}"},
+                    "meta": {
+                        "title": _short(_searchable(card.front_text)),
+                        "kind": m.text("search.kind.flashcard", topic=topic.title),
+                    },
                 }
             )
     for item in qa_items(graph):
@@ -62,7 +68,10 @@ def search_records(graph: CourseGraph) -> list[dict[str, object]]:
             {
                 "url": f"/{QA_BANK_PATH}#{item.anchor}",
                 "content": _searchable(f"{item.prompt_text} {item.answer_text}"),
-                "meta": {"title": _short(_searchable(item.prompt_text)), "kind": f"Question · {item.topic.title}"},
+                "meta": {
+                    "title": _short(_searchable(item.prompt_text)),
+                    "kind": m.text("search.kind.question", topic=item.topic.title),
+                },
             }
         )
     return records

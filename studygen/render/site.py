@@ -19,6 +19,7 @@ from studygen.content.graph import CourseGraph
 from studygen.content.model import Course
 from studygen.render.flashcards import card_counts, plan_flashcard_pages
 from studygen.render.guide import figure_files, plan_guide_pages
+from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
 from studygen.render.pages import Page, category_path, subject_path, topic_path
 from studygen.render.practice import plan_practice_pages
@@ -26,12 +27,13 @@ from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.search import plan_search_page
 from studygen.render.theme import make_environment, static_files
 
-# The study pages a topic may have besides its summary, in the order the summary page links them.
+# The study pages a topic may have besides its summary, in the order the summary page links them (with the
+# catalogue key of each one's label).
 STUDY_PAGES = (
-    ("index.html", "Summary"),
-    ("guide.html", "Full study guide"),
-    ("flashcards.html", "Flashcards"),
-    ("practice.html", "Practice questions"),
+    ("index.html", "study.summary"),
+    ("guide.html", "study.guide"),
+    ("flashcards.html", "study.flashcards"),
+    ("practice.html", "study.practice"),
 )
 # Folders whose files are not pages: theme assets, and the search index that the pipeline adds after rendering.
 GENERATED_FOLDERS = ("static/", "pagefind/")
@@ -54,10 +56,11 @@ def plan_pages(graph: CourseGraph) -> list[Page]:
 
 def plan_summary_pages(graph: CourseGraph) -> list[Page]:
     course = graph.course
-    home = ("Home", "index.html")
+    m = course_messages(graph)
+    home = (m.text("site.home"), "index.html")
     pages = [
         Page("index.html", "home.html", course.title, plain_text(course.description)),
-        Page("404.html", "404.html", "Page not found", "This page does not exist.", crumbs=(home,)),
+        Page("404.html", "404.html", m.text("notfound.title"), m.text("notfound.description"), crumbs=(home,)),
     ]
     for category in course.categories:
         cat_crumb = (category.title, category_path(category.id))
@@ -66,7 +69,9 @@ def plan_summary_pages(graph: CourseGraph) -> list[Page]:
                 category_path(category.id),
                 "category.html",
                 category.title,
-                plain_text(category.description) if category.description else f"{category.title} in {course.title}",
+                plain_text(category.description)
+                if category.description
+                else m.text("page.category_description", category=category.title, course=course.title),
                 {"category": category},
                 (home,),
             )
@@ -77,7 +82,9 @@ def plan_summary_pages(graph: CourseGraph) -> list[Page]:
                     subject_path(category.id, subject.id),
                     "subject.html",
                     subject.title,
-                    plain_text(subject.description) if subject.description else f"{subject.title} topics",
+                    plain_text(subject.description)
+                    if subject.description
+                    else m.text("page.subject_description", subject=subject.title),
                     {"category": category, "subject": subject, "topics": graph.topics_of(subject.id)},
                     (home, cat_crumb),
                 )
@@ -121,6 +128,7 @@ def render_site(graph: CourseGraph) -> dict[str, bytes]:
 
 def _page_helpers(page: Page, graph: CourseGraph, existing: set[str]) -> dict[str, Any]:
     here = posixpath.dirname(page.path)
+    messages = course_messages(graph)
 
     def url(target: str) -> str:
         """A relative link from this page to another output path."""
@@ -136,7 +144,13 @@ def _page_helpers(page: Page, graph: CourseGraph, existing: set[str]) -> dict[st
         return url(topic_path(topic_id, kind))
 
     def study_links(topic_id: str) -> list[tuple[str, str]]:
-        return [(file, label) for file, label in STUDY_PAGES if topic_path(topic_id, file) in existing]
+        return [(file, messages.text(key)) for file, key in STUDY_PAGES if topic_path(topic_id, file) in existing]
+
+    def js_messages(*scripts: str) -> Markup:
+        """The strings of these scripts as the page's JSON block, and static/i18n.js that reads it."""
+        return Markup(
+            '<script type="application/json" id="studygen-messages">{}</script>\n<script defer src="{}"></script>'
+        ).format(messages.script_json(*scripts), url("static/i18n.js"))
 
     return {
         "url": url,
@@ -152,9 +166,11 @@ def _page_helpers(page: Page, graph: CourseGraph, existing: set[str]) -> dict[st
         "md": _markdown_filter(),
         "md_inline": _markdown_filter(inline=True),
         "topic_by_id": graph.topic,
-        "level_label": lambda level: level.capitalize(),
+        "t": messages.html,
+        "js_messages": js_messages,
+        "level_label": lambda level: messages.text(f"level.{level}"),
         "sorted_takeaways": lambda takeaways: sorted(takeaways, key=lambda t: IMPORTANCE_ORDER[t.importance]),
-        "study_time": _study_time,
+        "study_time": lambda minutes: _study_time(minutes, messages),
         "counts": lambda topic: card_counts(graph, topic),
         "course_topics": graph.topics,
         "totals": _totals(graph),
@@ -170,11 +186,13 @@ def _markdown_filter(inline: bool = False) -> Callable[[str], Markup]:
     return render
 
 
-def _study_time(minutes: int) -> str:
+def _study_time(minutes: int, messages: Messages) -> str:
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{minutes} min"
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+        return messages.text("time.minutes", minutes=minutes)
+    if rest:
+        return messages.text("time.hours_minutes", hours=hours, minutes=rest)
+    return messages.text("time.hours", hours=hours)
 
 
 def _totals(graph: CourseGraph) -> dict[str, int]:

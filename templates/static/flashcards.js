@@ -8,6 +8,8 @@
   if (!trainer || !list) return;
 
   const $ = (id) => document.getElementById(id);
+  // Interface strings from the page (static/i18n.js); the key itself if they are missing.
+  const t = window.studygenT || ((name) => name);
   const key = trainer.dataset.storageKey;
   const cards = new Map();
   for (const item of list.querySelectorAll("li[data-card]")) {
@@ -63,24 +65,26 @@
     const id = state.queue[state.pos];
     card.dataset.card = done ? "" : id;
     if (done) {
-      label.textContent = "Done";
-      front.innerHTML = "<p>You marked all " + ids.length + " cards as known. Reset progress to go through them again.</p>";
+      label.textContent = t("done");
+      const message = document.createElement("p");
+      message.textContent = t("all_known", { count: ids.length });
+      front.replaceChildren(message);
       backWrap.hidden = true;
     } else {
       const current = cards.get(id);
-      label.textContent = "Question · " + current.kind;
+      label.textContent = t("question_kind", { kind: current.kind });
       front.innerHTML = current.front;
       back.innerHTML = current.back;
       backWrap.hidden = !flipped;
     }
     card.classList.toggle("is-flipped", flipped);
     flipButton.setAttribute("aria-expanded", String(flipped));
-    flipButton.textContent = flipped ? "Hide answer" : "Show answer";
+    flipButton.textContent = flipped ? t("hide_answer") : t("show_answer");
     for (const button of buttons) button.disabled = done;
     $("btn-prev").disabled = done || state.pos === 0;
     $("btn-next").disabled = done || state.pos >= state.queue.length - 1;
-    const where = done ? "All done" : "Card " + (state.pos + 1) + " of " + state.queue.length + " to learn";
-    status.textContent = where + " · " + state.known.length + " of " + ids.length + " known";
+    const where = done ? t("all_done") : t("position", { position: state.pos + 1, count: state.queue.length });
+    status.textContent = where + " · " + t("known", { known: state.known.length, count: ids.length });
   }
 
   function flip() {

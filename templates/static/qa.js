@@ -10,6 +10,8 @@
   const groups = [...list.querySelectorAll("section.qa-topic")];
   const fields = ["subject", "topic", "level", "type"];
   const openAll = document.getElementById("qa-open-all");
+  // Interface strings from the page (static/i18n.js); the key itself if they are missing.
+  const t = window.studygenT || ((name) => name);
 
   function apply(updateAddress) {
     const wanted = Object.fromEntries(fields.map((name) => [name, form.elements[name].value]));
@@ -34,7 +36,8 @@
       group.hidden = visible === 0;
       shown += visible;
     }
-    count.textContent = shown === items.length ? items.length + " questions" : shown + " of " + items.length + " questions";
+    count.textContent =
+      shown === items.length ? t("count", { count: items.length }) : t("count_filtered", { shown, count: items.length });
     if (updateAddress) {
       const params = new URLSearchParams();
       for (const name of fields) if (wanted[name]) params.set(name, wanted[name]);
@@ -59,7 +62,7 @@
     const open = openAll.dataset.open !== "true";
     for (const details of list.querySelectorAll("details")) details.open = open;
     openAll.dataset.open = String(open);
-    openAll.textContent = open ? "Hide all answers" : "Show all answers";
+    openAll.textContent = open ? t("close_all") : t("open_all");
   });
   // A link to one question (from search) opens its answer.
   if (location.hash) {

@@ -21,6 +21,14 @@
   var progress = $("quiz-progress");
   var announcer = $("quiz-announce");
   var nav = $("quiz-nav");
+  // Interface strings from the page (static/i18n.js); the key itself if they are missing.
+  var t = window.studygenT || function (name) { return name; };
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"]/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c];
+    });
+  }
 
   // ------------------------------------------------------------------ state and storage
 
@@ -163,15 +171,16 @@
     var html = "";
     chosen.forEach(function (key) {
       if (!q.feedback[key]) return;
-      var label = key === "true" || key === "false" ? (key === "true" ? "True" : "False") : optionText(card, key);
-      html += '<div class="q-note"><p class="q-note-label">You chose ' + label + ":</p>" + q.feedback[key] + "</div>";
+      var label = key === "true" ? t("true") : key === "false" ? t("false") : optionText(card, key);
+      html += '<div class="q-note"><p class="q-note-label">' + escapeHtml(t("you_chose", { option: label })) + "</p>" +
+        q.feedback[key] + "</div>";
     });
     return html;
   }
 
   function optionText(card, key) {
     var node = card.querySelector('.q-option[data-option="' + key + '"] .q-option-text');
-    return node ? "\u201c" + node.textContent.trim() + "\u201d" : "option " + key;
+    return node ? t("quoted", { text: node.textContent.trim() }) : t("option", { key: key });
   }
 
   function showResult(card, q, response, correct) {
@@ -179,10 +188,10 @@
     card.classList.add(correct ? "is-correct" : "is-wrong");
     var feedback = card.querySelector(".q-feedback");
     feedback.innerHTML =
-      '<p class="q-verdict">' + (correct ? "\u2713 Correct." : "\u2717 Not quite.") + "</p>" +
+      '<p class="q-verdict">' + escapeHtml(correct ? t("correct") : t("wrong")) + "</p>" +
       optionFeedback(card, q, response) +
       '<div class="q-solution">' + q.solution + "</div>" +
-      '<div class="q-explanation"><p class="q-note-label">Explanation</p>' + q.explanation + "</div>";
+      '<div class="q-explanation"><p class="q-note-label">' + escapeHtml(t("explanation")) + "</p>" + q.explanation + "</div>";
     values(card.querySelectorAll(".q-option")).forEach(function (option) {
       var key = option.dataset.option;
       var right = q.type === "true_false" ? String(q.answer) === key : q.correct.indexOf(key) >= 0;
@@ -212,7 +221,7 @@
     values(card.querySelectorAll("input, select, .q-up, .q-down")).forEach(function (c) { c.disabled = locked; });
     var check = card.querySelector(".q-check");
     check.setAttribute("aria-disabled", locked ? "true" : "false");
-    check.textContent = locked ? "Answered" : "Check answer";
+    check.textContent = locked ? t("answered") : t("check");
     if (locked && focusWasInside && document.activeElement === document.body) check.focus();
   }
 
@@ -247,7 +256,7 @@
     displayOrder().forEach(function (card, n) {
       list.appendChild(card);
       arrangeOptions(card);
-      card.querySelector(".q-number").textContent = "Question " + (n + 1);
+      card.querySelector(".q-number").textContent = t("question_number", { number: n + 1 });
     });
     var shown = visibleCards();
     if (state.current >= shown.length) state.current = Math.max(0, shown.length - 1);
@@ -258,7 +267,7 @@
     nav.hidden = state.mode !== "one";
     $("quiz-prev").disabled = state.current <= 0;
     $("quiz-next").disabled = state.current >= shown.length - 1;
-    $("quiz-position").textContent = shown.length ? "Question " + (state.current + 1) + " of " + shown.length : "";
+    $("quiz-position").textContent = shown.length ? t("position", { number: state.current + 1, count: shown.length }) : "";
     $("quiz-show-all").hidden = !state.only;
     root.querySelector('input[name="quiz-mode"][value="' + state.mode + '"]').checked = true;
     $("quiz-shuffle").checked = state.shuffle;
@@ -270,8 +279,10 @@
     var right = keys.filter(function (key) { return state.answers[key].correct; }).length;
     var total = cards.length;
     progress.value = keys.length;
-    var text = keys.length + " of " + total + " answered \u00b7 " + right + " correct";
-    if (keys.length === total) text = "Finished: " + right + " of " + total + " correct (" + Math.round((100 * right) / total) + "%)";
+    var text = t("score", { answered: keys.length, total: total, correct: right });
+    if (keys.length === total) {
+      text = t("finished", { correct: right, total: total, percent: Math.round((100 * right) / total) });
+    }
     if (scoreNode.textContent !== text) scoreNode.textContent = text;
     $("quiz-retry").disabled = keys.length === right;
   }
@@ -293,7 +304,7 @@
     var q = data.questions[key];
     var response = readResponse(card);
     if (response === null) {
-      card.querySelector(".q-feedback").innerHTML = '<p class="q-verdict">Choose or type an answer first.</p>';
+      card.querySelector(".q-feedback").innerHTML = '<p class="q-verdict">' + escapeHtml(t("need_answer")) + "</p>";
       return;
     }
     var correct = isCorrect(q, response);
@@ -309,14 +320,14 @@
     var index = items.indexOf(item);
     var target = index + step;
     var button = item.querySelector(step < 0 ? ".q-up" : ".q-down");
-    var text = item.querySelector(".q-order-text").textContent.trim();
+    var text = t("quoted", { text: item.querySelector(".q-order-text").textContent.trim() });
     if (target < 0 || target >= items.length) {
-      say("\u201c" + text + "\u201d is already " + (step < 0 ? "first." : "last."));
+      say(step < 0 ? t("already_first", { item: text }) : t("already_last", { item: text }));
       return;
     }
     listNode.insertBefore(item, step < 0 ? items[target] : items[target].nextSibling);
     button.focus();
-    say("\u201c" + text + "\u201d moved to position " + (target + 1) + " of " + items.length + ".");
+    say(t("moved", { item: text, position: target + 1, count: items.length }));
   }
 
   list.addEventListener("submit", function (event) {
@@ -344,7 +355,7 @@
     state.current = 0;
     save();
     layout();
-    say(state.shuffle ? "Questions and options shuffled." : "Questions and options in their original order.");
+    say(state.shuffle ? t("shuffled") : t("unshuffled"));
   });
 
   $("quiz-prev").addEventListener("click", function () { step(-1); });
@@ -368,7 +379,7 @@
     state.current = 0;
     save();
     layout();
-    say("Showing the " + missed.length + " question" + (missed.length === 1 ? "" : "s") + " you missed.");
+    say(t("showing_missed", { count: missed.length }));
     focusCard(missed[0]);
   });
 
@@ -377,7 +388,7 @@
     state.current = 0;
     save();
     layout();
-    say("Showing all questions.");
+    say(t("showing_all"));
     focusCard(visibleCards()[0]);
   });
 
@@ -390,7 +401,7 @@
     state.seed = keep.shuffle ? newSeed() : 0;
     save();
     layout();
-    say("Your answers have been cleared.");
+    say(t("cleared"));
   });
 
   // ------------------------------------------------------------------ start

@@ -8,6 +8,8 @@
   const results = document.getElementById("search-results");
   if (!form || !input) return;
   const LIMIT = 20;
+  // Interface strings from the page (static/i18n.js); the key itself if they are missing.
+  const t = window.studygenT || ((name) => name);
   let pagefind = null;
   let latest = 0;
 
@@ -48,13 +50,13 @@
       status.textContent = "";
       return;
     }
-    status.textContent = "Searching…";
+    status.textContent = t("searching");
     let engine;
     try {
       engine = await load();
     } catch {
       document.getElementById("search-offline").hidden = false;
-      status.textContent = "Search is not available here.";
+      status.textContent = t("unavailable");
       return;
     }
     const search = await engine.search(query);
@@ -64,7 +66,7 @@
       const item = document.createElement("li");
       const kind = document.createElement("span");
       kind.className = "kind";
-      kind.textContent = (data.meta && data.meta.kind) || "Page";
+      kind.textContent = (data.meta && data.meta.kind) || t("page");
       const anchor = document.createElement("a");
       anchor.href = link(data.url);
       anchor.textContent = (data.meta && data.meta.title) || data.url;
@@ -77,10 +79,9 @@
       results.append(item);
     }
     const total = search.results.length;
-    status.textContent =
-      total === 0
-        ? "No results for “" + query + "”."
-        : total + (total === 1 ? " result" : " results") + " for “" + query + "”" + (total > LIMIT ? ", showing the first " + LIMIT : "") + ".";
+    if (total === 0) status.textContent = t("none", { query });
+    else if (total > LIMIT) status.textContent = t("results_limited", { count: total, query, limit: LIMIT });
+    else status.textContent = t("results", { count: total, query });
   }
 
   form.addEventListener("submit", (event) => {

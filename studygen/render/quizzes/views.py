@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from studygen.content.graph import CourseGraph
 from studygen.content.model import Question
+from studygen.render.i18n import Messages, course_messages, english
 from studygen.render.quizzes.questions import (
     QuizItem,
     html,
@@ -72,11 +73,13 @@ def practice_view(graph: CourseGraph, item: QuizItem, number: int, blank: str = 
         "figure": _figure(graph, q),
     }
     if q.type == "fill_blank":
+        m = course_messages(graph)
 
         def draw(n: int) -> str:
             if blank == "input":
+                label = m.html("quiz.blank", number=n)
                 return (
-                    f'<input type="text" class="q-blank" data-blank="{n}" aria-label="Blank {n}" '
+                    f'<input type="text" class="q-blank" data-blank="{n}" aria-label="{label}" '
                     'autocomplete="off" autocapitalize="off" spellcheck="false" size="14">'
                 )
             return f'<span class="ws-blank">({n})\u00a0<span class="ws-line"></span></span>'
@@ -108,33 +111,43 @@ def practice_view(graph: CourseGraph, item: QuizItem, number: int, blank: str = 
     return view
 
 
-def solution_html(item: QuizItem) -> Markup:
+def solution_html(item: QuizItem, m: Messages) -> Markup:
     """The right answer, stated in words (shown after answering, and in answer keys)."""
     q = item.question
     if q.type in ("single_choice", "multiple_answer"):
         right = [_md(o.text, inline=True) for o in q.options if o.correct]
-        label = "Correct answer" if len(right) == 1 else "Correct answers"
+        label = m.text("solution.correct_answer", count=len(right))
         items = Markup("").join(Markup("<li>{}</li>").format(r) for r in right)
         return Markup('<p class="q-solution-label">{}:</p><ul class="q-solution-list">{}</ul>').format(label, items)
     if q.type == "true_false":
-        return Markup("<p>The statement is <strong>{}</strong>.</p>").format("true" if q.answer else "false")
+        value = Markup("<strong>{}</strong>").format(m.text(f"solution.statement_{str(q.answer).lower()}"))
+        return Markup("<p>{}</p>").format(m.html("solution.statement", value=value))
     if q.type == "numeric":
         unit = f"\u00a0{q.unit}" if q.unit else ""
         if q.answer is not None:
             within = f" (± {number_text(q.tolerance)})" if q.tolerance else ""
-            return Markup("<p>Correct answer: <strong>{}</strong>{}</p>").format(number_text(q.answer) + unit, within)
+            answer = Markup("<strong>{}</strong>").format(number_text(q.answer) + unit)
+            return Markup("<p>{}{}</p>").format(m.html("solution.correct_value", answer=answer), within)
         low, high = numeric_range(q)
-        return Markup("<p>Any value from <strong>{}</strong> to <strong>{}</strong>{}.</p>").format(
-            number_text(low), number_text(high), unit
+        strong = Markup("<strong>{}</strong>")
+        within_range = m.html(
+            "solution.range", low=strong.format(number_text(low)), high=strong.format(number_text(high))
         )
+        return Markup("<p>{}{}.</p>").format(within_range, unit)
     if q.type == "short_answer":
-        label = "Accepted answer" if len(q.accepted) == 1 else "Accepted answers"
+        label = m.text("solution.accepted", count=len(q.accepted))
         return Markup("<p>{}: {}</p>").format(label, Markup(", ").join(Markup("<strong>{}</strong>").format(a)
                                                                         for a in q.accepted))  # fmt: skip
     if q.type == "fill_blank":
         rows = Markup("").join(
-            Markup("<li>Blank {}: {}</li>").format(
-                n, Markup(" or ").join(Markup("<strong>{}</strong>").format(a) for a in blank.accepted)
+            Markup("<li>{}</li>").format(
+                m.html(
+                    "solution.blank",
+                    number=n,
+                    answers=Markup(escape(m.text("word.or"))).join(
+                        Markup("<strong>{}</strong>").format(a) for a in blank.accepted
+                    ),
+                )
             )
             for n, blank in enumerate(q.blanks, start=1)
         )
@@ -146,16 +159,19 @@ def solution_html(item: QuizItem) -> Markup:
         return Markup('<ul class="q-solution-list">{}</ul>').format(rows)
     # ordering
     rows = Markup("").join(Markup("<li>{}</li>").format(_md(text, inline=True)) for text in q.items)
-    return Markup('<p class="q-solution-label">Correct order:</p><ol class="q-solution-list">{}</ol>').format(rows)
+    return Markup('<p class="q-solution-label">{}</p><ol class="q-solution-list">{}</ol>').format(
+        m.text("solution.correct_order"), rows
+    )
 
 
-def answer_data(item: QuizItem) -> dict[str, Any]:
-    """What quiz.js needs to mark one question and explain it. Goes into the page as JSON, never as text."""
+def answer_data(item: QuizItem, messages: Messages | None = None) -> dict[str, Any]:
+    """What quiz.js needs to mark one question and explain it. Goes into the page as JSON, never as text.
+    The solution is worded in `messages` (the course's interface strings; English if not given)."""
     q = item.question
     data: dict[str, Any] = {
         "type": q.type,
         "explanation": html(q.explanation),
-        "solution": str(solution_html(item)),
+        "solution": str(solution_html(item, messages or english())),
     }
     if q.type in ("single_choice", "multiple_answer"):
         data["correct"] = [str(i) for i, option in enumerate(q.options) if option.correct]
@@ -192,7 +208,8 @@ def key_view(graph: CourseGraph, item: QuizItem, number: int) -> dict[str, Any]:
                 lambda n: str(Markup('<mark class="ak-blank">{}</mark>').format(q.blanks[n - 1].accepted[0])),
             )
         )
-    view["solution"] = solution_html(item)
+    m = course_messages(graph)
+    view["solution"] = solution_html(item, m)
     view["explanation"] = _md(q.explanation)
     notes = []
     if q.type in ("single_choice", "multiple_answer"):
@@ -200,7 +217,10 @@ def key_view(graph: CourseGraph, item: QuizItem, number: int) -> dict[str, Any]:
             if option.feedback:
                 notes.append({"label": LETTERS[i], "right": option.correct, "html": _md(option.feedback)})
     elif q.type == "true_false":
-        for label, text in (("If answered true", q.feedback_true), ("If answered false", q.feedback_false)):
+        for label, text in (
+            (m.text("solution.if_true"), q.feedback_true),
+            (m.text("solution.if_false"), q.feedback_false),
+        ):
             if text:
                 notes.append({"label": label, "right": None, "html": _md(text)})
     view["notes"] = notes
