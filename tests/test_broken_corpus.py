@@ -72,7 +72,9 @@ def remove(relative: str) -> Callable[[Path], None]:
     return lambda course: (course / relative).unlink()
 
 
-BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b]\n"
+BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b]\n"
+)
 
 CASES = [
     # YAML itself

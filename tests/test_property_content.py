@@ -19,8 +19,10 @@ TOPIC = "topics/identity-mapping.yaml"
 BASE_TOPIC: dict[str, Any] = yaml.safe_load((MINI / TOPIC).read_text())
 
 # Text that stresses every layer: Markdown, math, HTML, YAML-significant characters, non-ASCII.
-FRAGMENTS = ["$x$", "$$\\frac{a}{b}$$", "<script>alert(1)</script>", "{{c1::x}}", "[[1]]", "**b**", "`c`", "\\",
-             "}}", "#", ":", "~", "=", "&", "é", "\u202e", "\x00", "\t", "\n\n", "[a](javascript:x)", "$", "$$"]  # fmt: skip
+FRAGMENTS = [
+    "$x$", "$$\\frac{a}{b}$$", "<script>alert(1)</script>", "{{c1::x}}", "[[1]]", "**b**", "`c`", "\\", "}}", "#",
+    ":", "~", "=", "&", "é", "\u202e", "\x00", "\t", "\n\n", "[a](javascript:x)", "$", "$$",
+]  # fmt: skip
 prose = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=8).map("".join)
 slugs = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,4}){0,2}", fullmatch=True)
 yaml_values = st.recursive(
