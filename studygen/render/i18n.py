@@ -136,15 +136,21 @@ def catalogue_files(language: str, course_root: Path | None = None) -> list[Path
     return files
 
 
-@cache
 def messages_for(language: str, course_root: Path | None = None) -> Messages:
-    """The catalogue of a language, English behind it; English alone when there is none for the language."""
+    """The catalogue of a language, English behind it; English alone when there is none for the language.
+    Files are read again when they change (`studygen serve` rebuilds in one process)."""
     english_files = catalogue_files(DEFAULT_LANGUAGE, course_root)
     own = [path for path in catalogue_files(language, course_root) if path not in english_files]
+    stamps = tuple((path, path.stat().st_mtime_ns, path.stat().st_size) for path in english_files + own)
+    return _messages(language, own[-1].stem if own else DEFAULT_LANGUAGE, stamps)
+
+
+@cache
+def _messages(language: str, found: str, stamps: tuple[tuple[Path, int, int], ...]) -> Messages:
     strings: dict[str, Entry] = {}
-    for path in english_files + own:
+    for path, _, _ in stamps:
         strings.update(load_catalogue(path))
-    return Messages(language, own[-1].stem if own else DEFAULT_LANGUAGE, strings)
+    return Messages(language, found, strings)
 
 
 def course_messages(graph: CourseGraph) -> Messages:
