@@ -13,8 +13,9 @@ matching `{=left -> right}`; ordering -> matching of each item to its position. 
 from __future__ import annotations
 
 from studygen.content.graph import CourseGraph
+from studygen.render.markup import plain_text
+from studygen.render.quizzes.moodle import category_path, share
 from studygen.render.quizzes.moodle import grade_text as weight
-from studygen.render.quizzes.moodle import share
 from studygen.render.quizzes.questions import (
     QuizItem,
     QuizSet,
@@ -41,7 +42,7 @@ def gift_escape(text: str) -> str:
 
 def gift(graph: CourseGraph, quiz: QuizSet) -> bytes:
     lines = [
-        f"// {graph.course.title}: {quiz.title}".replace("\n", " "),
+        f"// {plain_text(graph.course.title)}: {plain_text(quiz.title)}",
         "// GIFT for Moodle, written by studygen. Math is \\(...\\) for Moodle's MathJax filter.",
         "",
     ]
@@ -49,9 +50,7 @@ def gift(graph: CourseGraph, quiz: QuizSet) -> bytes:
     for item in quiz.items:
         if item.topic.id != current_topic:
             current_topic = item.topic.id
-            levels = [graph.course.title, graph.subject(item.topic.subject)[1].title, item.topic.title]
-            path = "/".join(level.replace("/", "//").replace("\n", " ") for level in levels)
-            lines += [f"$CATEGORY: $course$/{path}", ""]
+            lines += [f"$CATEGORY: {category_path(graph, item)}", ""]
         for question in gift_questions(graph, item):
             lines += [question, ""]
     return "\n".join(lines).encode("utf-8")

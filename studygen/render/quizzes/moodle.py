@@ -14,6 +14,7 @@ import html
 import xml.etree.ElementTree as ET
 
 from studygen.content.graph import CourseGraph
+from studygen.render.markup import plain_text
 from studygen.render.quizzes.questions import (
     QuizItem,
     QuizSet,
@@ -51,12 +52,16 @@ def moodle_xml(graph: CourseGraph, quiz: QuizSet) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
 
 
-def _category(graph: CourseGraph, item: QuizItem) -> ET.Element:
-    # Moodle separates category levels with "/" and reads "//" as a literal slash.
+def category_path(graph: CourseGraph, item: QuizItem) -> str:
+    """`$course$/Course/Subject/Topic` as plain text (titles are content: no markup reaches a category name).
+    Moodle separates category levels with "/" and reads "//" as a literal slash."""
     levels = [graph.course.title, graph.subject(item.topic.subject)[1].title, item.topic.title]
-    path = "/".join(level.replace("/", "//") for level in levels)
+    return "$course$/" + "/".join(plain_text(level).replace("/", "//") for level in levels)
+
+
+def _category(graph: CourseGraph, item: QuizItem) -> ET.Element:
     question = ET.Element("question", type="category")
-    _text(ET.SubElement(question, "category"), f"$course$/{path}")
+    _text(ET.SubElement(question, "category"), category_path(graph, item))
     return question
 
 

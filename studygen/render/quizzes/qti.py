@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 
 from studygen.content.graph import CourseGraph
+from studygen.render.markup import plain_text
 from studygen.render.quizzes.questions import (
     QuizItem,
     QuizSet,
@@ -110,7 +111,7 @@ def _meta(graph: CourseGraph, quiz: QuizSet, assessment_id: str) -> bytes:
     root = ET.Element(f"{{{CANVAS_NS}}}quiz", identifier=assessment_id)
     for tag, value in (
         ("title", quiz.title),
-        ("description", f"Practice questions from {graph.course.title}."),
+        ("description", f"Practice questions from {plain_text(graph.course.title)}."),
         ("shuffle_answers", "true"),
         ("scoring_policy", "keep_highest"),
         ("quiz_type", "practice_quiz"),

@@ -52,7 +52,8 @@ def topic_items(topic: Topic) -> tuple[QuizItem, ...]:
 
 def topic_sets(graph: CourseGraph) -> list[QuizSet]:
     """One set per topic that has questions, in topic id order."""
-    return [QuizSet("topic", t.id, t.title, topic_items(t)) for t in graph.topics if t.questions]
+    # Titles of exported quizzes are plain text: an LMS shows them in places that are not HTML.
+    return [QuizSet("topic", t.id, plain_text(t.title), topic_items(t)) for t in graph.topics if t.questions]
 
 
 def subject_sets(graph: CourseGraph) -> list[QuizSet]:
@@ -62,7 +63,7 @@ def subject_sets(graph: CourseGraph) -> list[QuizSet]:
         for subject in category.subjects:
             items = tuple(item for topic in graph.topics_of(subject.id) for item in topic_items(topic))
             if items:
-                found.append(QuizSet("subject", subject.id, subject.title, items))
+                found.append(QuizSet("subject", subject.id, plain_text(subject.title), items))
     return found
 
 
