@@ -32,7 +32,10 @@ def check(course_dir: Path, *, strict: bool = False) -> tuple[CourseGraph, list[
         raise ContentError([Problem(str(course_dir), 1, 1, "", "course folder not found", "pass a course folder")])
     graph, problems = check_course(load_course(course_dir))
     if graph is not None:
+        from studygen.render.i18n import language_problems
+
         problems += formula_problems(graph)
+        problems += language_problems(graph)
     failing = [p for p in problems if p.severity == "error" or strict]
     if graph is None or failing:
         raise ContentError(problems)

@@ -6,6 +6,8 @@ its target is built. Every link is relative, so the site works from any sub-path
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import posixpath
 from collections.abc import Callable
@@ -109,14 +111,41 @@ def plan_summary_pages(graph: CourseGraph) -> list[Page]:
     return pages
 
 
+# Applies a saved theme before the first paint, so that the page never flashes the other theme. It is the only
+# inline script: the Content-Security-Policy allows it by its hash and allows no other inline script.
+THEME_SCRIPT = (
+    'try{var t=localStorage.getItem("studygen-theme");'
+    'if(t==="light"||t==="dark")document.documentElement.dataset.theme=t}catch(e){}'
+)
+_THEME_HASH = base64.b64encode(hashlib.sha256(THEME_SCRIPT.encode()).digest()).decode()
+# Content is untrusted: only our own scripts run (from static/, plus the theme script by hash); Pagefind needs
+# WebAssembly; inline JSON data blocks are not scripts. Styles and images come from the site itself.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        f"script-src 'self' 'sha256-{_THEME_HASH}' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+    ]
+)
+
+
 def render_site(graph: CourseGraph) -> dict[str, bytes]:
     """Every file of the site, keyed by its path under site/."""
     env = make_environment(graph.root)
     pages = plan_pages(graph)
     existing = {page.path for page in pages}
+    # Computed once per build: every page's library shows counts, and recounting per page made builds quadratic.
+    counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
     outputs: dict[str, bytes] = {}
     for page in pages:
-        helpers = _page_helpers(page, graph, existing)
+        helpers = _page_helpers(page, graph, existing, counts)
         html = env.get_template(page.template).render(page=page, course=graph.course, **helpers, **page.context)
         outputs[page.path] = html.replace(_MATHML_NAMESPACE, "").encode("utf-8")
     outputs["sitemap.xml"] = _sitemap(graph.course, [p for p in pages if p.path != "404.html"]).encode("utf-8")
@@ -126,7 +155,9 @@ def render_site(graph: CourseGraph) -> dict[str, bytes]:
     return outputs
 
 
-def _page_helpers(page: Page, graph: CourseGraph, existing: set[str]) -> dict[str, Any]:
+def _page_helpers(
+    page: Page, graph: CourseGraph, existing: set[str], counts: dict[str, dict[str, int]]
+) -> dict[str, Any]:
     here = posixpath.dirname(page.path)
     messages = course_messages(graph)
 
@@ -171,9 +202,11 @@ def _page_helpers(page: Page, graph: CourseGraph, existing: set[str]) -> dict[st
         "level_label": lambda level: messages.text(f"level.{level}"),
         "sorted_takeaways": lambda takeaways: sorted(takeaways, key=lambda t: IMPORTANCE_ORDER[t.importance]),
         "study_time": lambda minutes: _study_time(minutes, messages),
-        "counts": lambda topic: card_counts(graph, topic),
+        "counts": lambda topic: counts[topic.id],
         "course_topics": graph.topics,
-        "totals": _totals(graph),
+        "totals": {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")},
+        "theme_script": Markup(THEME_SCRIPT),  # our own constant, not content
+        "content_security_policy": CONTENT_SECURITY_POLICY,
         "generator": f"studygen {__version__}",
         "json_ld": lambda data: Markup(json.dumps(data, sort_keys=True).replace("<", "\\u003c")),
     }
@@ -193,11 +226,6 @@ def _study_time(minutes: int, messages: Messages) -> str:
     if rest:
         return messages.text("time.hours_minutes", hours=hours, minutes=rest)
     return messages.text("time.hours", hours=hours)
-
-
-def _totals(graph: CourseGraph) -> dict[str, int]:
-    counts = [card_counts(graph, topic) for topic in graph.topics]
-    return {"cards": sum(c["cards"] for c in counts), "questions": sum(c["questions"] for c in counts)}
 
 
 def _sitemap(course: Course, pages: list[Page]) -> str:
