@@ -20,7 +20,7 @@ from studygen import __version__
 from studygen.content.graph import CourseGraph
 from studygen.content.model import Course
 from studygen.render.flashcards import card_counts, plan_flashcard_pages
-from studygen.render.guide import figure_files, plan_guide_pages
+from studygen.render.guide import figure_files, figure_html, plan_guide_pages
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
 from studygen.render.pages import Page, category_path, subject_path, topic_path
@@ -206,6 +206,8 @@ def _page_helpers(
         "course_topics": graph.topics,
         "totals": {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")},
         "theme_script": Markup(THEME_SCRIPT),  # our own constant, not content
+        # A figure drawn on any page (practice, worksheets): built by guide.figure_html, which escapes content.
+        "figure": lambda figure_id: Markup(figure_html(graph, graph.figure(figure_id), None, here)),
         "content_security_policy": CONTENT_SECURITY_POLICY,
         "generator": f"studygen {__version__}",
         "json_ld": lambda data: Markup(json.dumps(data, sort_keys=True).replace("<", "\\u003c")),
