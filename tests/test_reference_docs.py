@@ -31,3 +31,15 @@ def test_every_example_is_valid_content() -> None:
     parsed = Topic.model_validate(topic)
     assert {card.type for card in parsed.flashcards} == {"basic", "reversed", "cloze"}
     assert len({question.type for question in parsed.questions}) == 8
+
+
+def test_bundled_course_files_name_their_current_schema() -> None:
+    from studygen.content.schema import schema_files
+
+    content = ROOT / "content"
+    for name, data in schema_files().items():
+        assert (content / "schemas" / name).read_bytes() == data, "run `studygen schema -o content/schemas`"
+    for path in [content / "course.yaml", *sorted((content / "topics").glob("*.yaml"))]:
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        assert (path.parent / first.split("$schema=")[1]).resolve().is_file(), path
