@@ -9,6 +9,7 @@ works without the `experiments` extra. One concept per module:
   train.py   train(config) -> record: metrics, timings, provenance; checkpoints and exact resume
   cache.py   result files: key, atomic write, verification of corrupt entries (no torch)
   spec.py    experiment specs (content/experiments/*.yaml) and the smoke/default/paper profiles (no torch)
-  sweep.py   run_sweep(): plan, skip what is cached, shard, run in worker processes, report
-  cli.py     the `figures` click group and its `run` command
+  sweep.py   run_sweep(): plan, skip what is cached, shard, run in worker processes (one GPU each), report
+  distributed.py  one run trained by all processes of a torchrun job (DistributedDataParallel)
+  cli.py     the `figures` click group and its `run` command; __main__.py runs it as `python -m studygen.experiments`
 """

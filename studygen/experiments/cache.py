@@ -35,7 +35,9 @@ LABELS = {"7ceb918e708b": "36bca35d0a71"}
 
 def code_version() -> str:
     """The training code's version: a digest of its syntax trees without docstrings, so comments, docstrings and
-    formatting do not change it (sweep, cache and CLI code are not hashed: they cannot change a result)."""
+    formatting do not change it. Sweep, cache and CLI code are not hashed (they cannot change a result), nor is
+    distributed.py: like the device or bf16, data parallelism is how a run is computed (a test holds its loop to
+    train.py's), and the result's provenance records it."""
     digest = source_digest()
     return LABELS.get(digest, digest)
 

@@ -6,6 +6,7 @@ figures module. Nothing here imports torch at import time, so `studygen --help` 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -138,6 +139,8 @@ def run(
     checkpoint_dir = checkpoint_dir or course.resolve().parent / ".studygen-cache" / "checkpoints"
     experiment_specs = [item.spec for item in loaded]
     if dry_run:
+        if inside and os.environ.get("RANK") != "0":
+            return  # under torchrun, one listing is enough
         runs = sweep.take_shard(sweep.plan(experiment_specs, profile, only, data=data), shard_kn)
         for r in runs:
             state = "cached" if cache.find(results_dir, r.key) else "to run"
@@ -146,7 +149,7 @@ def run(
     group = None
     try:
         if inside:
-            group, device = distributed.init(sweep_device(device), sync_bn)
+            group, device = distributed.init(_device_under_torchrun(device), sync_bn)
         elif sync_bn:
             raise click.ClickException("--sync-bn applies to runs under torchrun (--launcher torchrun)")
         summary = sweep.run_sweep(
@@ -175,7 +178,7 @@ def run(
         sys.exit(1)
 
 
-def sweep_device(requested: str) -> str:
+def _device_under_torchrun(requested: str) -> str:
     """The device a torchrun process should train on: CUDA when asked for or (with auto) when present."""
     from studygen.experiments.train import pick_device
 
