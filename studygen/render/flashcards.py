@@ -21,7 +21,7 @@ from studygen.render.cards import StudyCard, study_cards
 from studygen.render.guide import figure_html
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
-from studygen.render.pages import Page, category_path, subject_path, topic_path
+from studygen.render.pages import Page, topic_crumbs, topic_path
 
 FLASHCARDS_FILE = "flashcards.html"
 
@@ -138,12 +138,7 @@ def plan_flashcard_pages(graph: CourseGraph) -> list[Page]:
             continue
         category, subject = graph.subject(topic.subject)
         m = course_messages(graph)
-        crumbs = (
-            (m.text("site.home"), "index.html"),
-            (category.title, category_path(category.id)),
-            (subject.title, subject_path(category.id, subject.id)),
-            (topic.title, topic_path(topic.id)),
-        )
+        crumbs = topic_crumbs(graph, topic)
         pages.append(
             Page(
                 path,

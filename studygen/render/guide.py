@@ -21,7 +21,7 @@ from studygen.content.graph import CourseGraph
 from studygen.content.model import FIGURE_MARKER, FigureSpec, Topic
 from studygen.render.i18n import course_messages
 from studygen.render.markup import plain_text, render_markdown
-from studygen.render.pages import Page, category_path, figure_path, subject_path, topic_path
+from studygen.render.pages import Page, figure_path, topic_crumbs, topic_path
 
 GUIDE_FILE = "guide.html"
 _FIGURE_TOKEN = re.compile(r"<p>FIGUREBLOCK(\d+)X</p>")
@@ -52,12 +52,7 @@ def plan_guide_pages(graph: CourseGraph) -> list[Page]:
         category, subject = graph.subject(topic.subject)
         path = topic_path(topic.id, GUIDE_FILE)
         m = course_messages(graph)
-        crumbs = (
-            (m.text("site.home"), "index.html"),
-            (category.title, category_path(category.id)),
-            (subject.title, subject_path(category.id, subject.id)),
-            (topic.title, topic_path(topic.id)),
-        )
+        crumbs = topic_crumbs(graph, topic)
         pages.append(
             Page(
                 path,

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from studygen.content.graph import CourseGraph
+from studygen.content.model import Topic
+from studygen.render.i18n import course_messages
+
 
 @dataclass(frozen=True)
 class Page:
@@ -37,3 +41,14 @@ SEARCH_PATH = "search.html"
 def figure_path(figure_id: str, suffix: str) -> str:
     """Where a figure's image goes in the site, e.g. `figures/degradation.png`."""
     return f"figures/{figure_id}{suffix}"
+
+
+def topic_crumbs(graph: CourseGraph, topic: Topic, *, with_topic: bool = True) -> tuple[tuple[str, str], ...]:
+    """Breadcrumbs down to a topic: home, its category, its subject, and (for its study pages) the topic itself."""
+    category, subject = graph.subject(topic.subject)
+    crumbs = (
+        (course_messages(graph).text("site.home"), "index.html"),
+        (category.title, category_path(category.id)),
+        (subject.title, subject_path(category.id, subject.id)),
+    )
+    return (*crumbs, (topic.title, topic_path(topic.id))) if with_topic else crumbs

@@ -16,7 +16,7 @@ from typing import Any
 
 from studygen.content.graph import CourseGraph
 from studygen.render.i18n import course_messages
-from studygen.render.pages import Page, category_path, subject_path, topic_path
+from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.quizzes.questions import (
     MIXED_QUIZ_SIZE,
     QuizItem,
@@ -35,20 +35,13 @@ def plan_practice_pages(graph: CourseGraph) -> list[Page]:
         items = topic_items(topic)
         if not items:
             continue
-        category, subject = graph.subject(topic.subject)
-        crumbs = (
-            home,
-            (category.title, category_path(category.id)),
-            (subject.title, subject_path(category.id, subject.id)),
-        )
-        topic_crumbs = (*crumbs, (topic.title, topic_path(topic.id)))
         pages += _three_pages(
             graph,
             folder=topic_path(topic.id, ""),
             title=topic.title,
             practice_items=items,
             print_items=items,
-            crumbs=topic_crumbs,
+            crumbs=topic_crumbs(graph, topic),
             mixed=False,
         )
     subject_ids = {s.id for s in subject_sets(graph)}

@@ -23,7 +23,7 @@ from studygen.render.flashcards import card_counts, plan_flashcard_pages
 from studygen.render.guide import figure_files, figure_html, plan_guide_pages
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
-from studygen.render.pages import Page, category_path, subject_path, topic_path
+from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.practice import plan_practice_pages
 from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.search import plan_search_page
@@ -93,11 +93,7 @@ def plan_summary_pages(graph: CourseGraph) -> list[Page]:
             )
     for topic in graph.topics:
         category, subject = graph.subject(topic.subject)
-        crumbs = (
-            home,
-            (category.title, category_path(category.id)),
-            (subject.title, subject_path(category.id, subject.id)),
-        )
+        crumbs = topic_crumbs(graph, topic, with_topic=False)
         pages.append(
             Page(
                 topic_path(topic.id),
