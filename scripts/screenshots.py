@@ -37,6 +37,7 @@ def page_types(site: Path) -> dict[str, str]:
         "guide": f"topics/{topic}/guide.html",
         "flashcards": f"topics/{topic}/flashcards.html",
         "qa-bank": "qa.html",
+        "qa-answers": f"topics/{topic}/answers.html",
         "search": "search.html?q=gradient",
         "not-found": "404.html",
     }

@@ -32,6 +32,7 @@ PAGE_TYPES = {
     "guide": "topics/shortcuts/guide.html",
     "flashcards": "topics/shortcuts/flashcards.html",
     "qa-bank": "qa.html",
+    "qa-answers": "topics/shortcuts/answers.html",
     "search": "search.html?q=gradient",
     "not-found": "404.html",
 }
@@ -173,9 +174,10 @@ def test_search_finds_flashcards_and_questions(page: Any, site_url: str) -> None
     page.goto(site_url + "search.html?q=residual+units+ResNet-110")
     page.locator("#search-results li").first.wait_for(timeout=SLOW)
     hrefs = page.locator("#search-results li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    assert "qa.html#q-shortcuts-numeric" in hrefs
-    page.goto(site_url + "qa.html#q-shortcuts-numeric")
+    assert "topics/shortcuts/answers.html#q-shortcuts-numeric" in hrefs
+    page.goto(site_url + "topics/shortcuts/answers.html#q-shortcuts-numeric")
     assert page.locator("#q-shortcuts-numeric details").get_attribute("open") is not None
+    assert page.locator("#q-shortcuts-single details").get_attribute("open") is None
 
 
 def test_qa_bank_filters(page: Any, site_url: str) -> None:
@@ -198,8 +200,14 @@ def test_qa_bank_filters(page: Any, site_url: str) -> None:
     page.select_option("select[name=level]", "")
     page.select_option("select[name=topic]", "shortcuts")
     assert visible.count() == 4
+    # Each prompt leads to its answer on the topic's answers page, opened.
+    page.locator("#q-shortcuts-numeric .qa-answer-link a").click()
+    page.wait_for_url("**/topics/shortcuts/answers.html#q-shortcuts-numeric")
+    assert page.locator("#q-shortcuts-numeric details").get_attribute("open") is not None
     page.get_by_role("button", name="Show all answers").click()
-    assert page.locator("li.qa details[open]").count() == total
+    assert page.locator("li.qa details[open]").count() == 4
+    page.get_by_role("button", name="Hide all answers").click()
+    assert page.locator("li.qa details[open]").count() == 0
 
 
 def test_theme_toggle_persists(page: Any, site_url: str) -> None:
@@ -242,7 +250,7 @@ def test_no_axe_violations_on_any_page_type(browser: Any, site_url: str, watch: 
             page.locator("#search-results li").first.wait_for(timeout=SLOW)
         if name == "flashcards":
             page.locator("#btn-flip").click()  # check the answer side too
-        if name == "qa-bank":
+        if name == "qa-answers":
             page.get_by_role("button", name="Show all answers").click()
         result = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
         assert len(result.response["passes"]) > 20, f"axe checked too little on {name}"  # it really ran

@@ -26,6 +26,11 @@ def topic_path(topic_id: str, page: str = "index.html") -> str:
     return f"topics/{topic_id}/{page}"
 
 
+def topic_answers_path(topic_id: str) -> str:
+    """A topic's part of the Q&A bank: its questions with answers and explanations."""
+    return topic_path(topic_id, "answers.html")
+
+
 def category_path(category_id: str) -> str:
     return f"{category_id}/index.html"
 

@@ -1,7 +1,10 @@
-"""The Q&A bank (`qa.html`): every practice question of the course with its answer and explanation.
+"""The Q&A bank: every practice question of the course with its answer and explanation.
 
-Each question carries its subject, topic, level and type as data attributes; `static/qa.js` filters on them in
-the browser, so the bank needs no server. Without JavaScript the whole bank is shown.
+It comes in two parts so that no page outgrows the weight budget as a course grows:
+- `qa.html`, the hub: every question's prompt, with its subject, topic, level and type as data attributes that
+  `static/qa.js` filters on in the browser (no server needed; without JavaScript the whole list is shown);
+- `topics/<id>/answers.html`, one per topic: its questions with answers and explanations, which each prompt of
+  the hub links to.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from studygen.content.graph import CourseGraph
 from studygen.content.model import BLANK_MARKER, Question, Topic
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
-from studygen.render.pages import QA_BANK_PATH, Page
+from studygen.render.pages import QA_BANK_PATH, Page, topic_answers_path, topic_crumbs
 
 # Question types in the order the type filter lists them; each one's label is `qtype.<type>` in the catalogue.
 QUESTION_TYPES = (
@@ -34,6 +37,7 @@ LEVELS = ("beginner", "intermediate", "advanced")
 @dataclass(frozen=True)
 class QaItem:
     anchor: str  # DOM id: q-<topic>-<question>
+    url: str  # the answer's place, relative to site/: topics/<topic>/answers.html#<anchor>
     topic: Topic
     subject_id: str
     subject_title: str
@@ -56,9 +60,11 @@ def qa_items(graph: CourseGraph) -> list[QaItem]:
             for topic in graph.topics_of(subject.id):
                 for question in topic.questions:
                     answer = answer_html(question, m)
+                    anchor = f"q-{topic.id}-{question.id}"
                     items.append(
                         QaItem(
-                            f"q-{topic.id}-{question.id}",
+                            anchor,
+                            f"{topic_answers_path(topic.id)}#{anchor}",
                             topic,
                             subject.id,
                             subject.title,
@@ -93,6 +99,7 @@ def qa_groups(items: list[QaItem]) -> list[QaGroup]:
 
 
 def plan_qa_bank(graph: CourseGraph) -> list[Page]:
+    """The hub and one answers page per topic that has questions."""
     items = qa_items(graph)
     if not items:
         return []
@@ -101,23 +108,39 @@ def plan_qa_bank(graph: CourseGraph) -> list[Page]:
     m = course_messages(graph)
     types = [(key, m.text(f"qtype.{key}")) for key in QUESTION_TYPES if any(item.type == key for item in items)]
     levels = [level for level in LEVELS if any(item.topic.level == level for item in items)]
-    return [
+    groups = qa_groups(items)
+    hub = Page(
+        QA_BANK_PATH,
+        "qa.html",
+        m.text("site.qa_bank"),
+        m.text("qa.description", count=len(items), course=graph.course.title),
+        {
+            "items": items,
+            "groups": groups,
+            "subjects": subjects,
+            "topics": topics,
+            "types": types,
+            "levels": levels,
+        },
+        ((m.text("site.home"), "index.html"),),
+    )
+    answers = [
         Page(
-            QA_BANK_PATH,
-            "qa.html",
-            m.text("site.qa_bank"),
-            m.text("qa.description", count=len(items), course=graph.course.title),
-            {
-                "items": items,
-                "groups": qa_groups(items),
-                "subjects": subjects,
-                "topics": topics,
-                "types": types,
-                "levels": levels,
-            },
-            ((m.text("site.home"), "index.html"),),
+            topic_answers_path(group.topic.id),
+            "qa-topic.html",
+            m.text("qa.topic_title", title=group.topic.title),
+            m.text("qa.topic_description", count=len(group.items), title=group.topic.title),
+            {"topic": group.topic, "group": group, **_subject_and_category(graph, group.topic)},
+            topic_crumbs(graph, group.topic),
         )
+        for group in groups
     ]
+    return [hub, *answers]
+
+
+def _subject_and_category(graph: CourseGraph, topic: Topic) -> dict[str, object]:
+    category, subject = graph.subject(topic.subject)
+    return {"subject": subject, "category": category}
 
 
 def _md(text: str, inline: bool = False) -> str:

@@ -25,7 +25,7 @@ from typing import IO, Any
 from studygen.content.graph import CourseGraph
 from studygen.render.flashcards import FLASHCARDS_FILE, topic_cards
 from studygen.render.i18n import course_messages
-from studygen.render.pages import QA_BANK_PATH, SEARCH_PATH, Page, topic_path
+from studygen.render.pages import SEARCH_PATH, Page, topic_path
 from studygen.render.qa_bank import qa_items
 
 INDEX_FOLDER = "pagefind"
@@ -66,7 +66,7 @@ def search_records(graph: CourseGraph) -> list[dict[str, object]]:
     for item in qa_items(graph):
         records.append(
             {
-                "url": f"/{QA_BANK_PATH}#{item.anchor}",
+                "url": f"/{item.url}",
                 "content": _searchable(f"{item.prompt_text} {item.answer_text}"),
                 "meta": {
                     "title": _short(_searchable(item.prompt_text)),

@@ -36,6 +36,7 @@ STUDY_PAGES = (
     ("guide.html", "study.guide"),
     ("flashcards.html", "study.flashcards"),
     ("practice.html", "study.practice"),
+    ("answers.html", "study.answers"),
 )
 # Folders whose files are not pages: theme assets, and the search index that the pipeline adds after rendering.
 GENERATED_FOLDERS = ("static/", "pagefind/")
@@ -158,11 +159,11 @@ def _page_helpers(
     messages = course_messages(graph)
 
     def url(target: str) -> str:
-        """A relative link from this page to another output path."""
-        if target not in existing and not target.startswith(GENERATED_FOLDERS):
-            raise jinja2.TemplateRuntimeError(f"link to a page that is not built: {target}")
-        relative = posixpath.relpath(target, here or ".")
-        return relative
+        """A relative link from this page to another output path, which may end in a #fragment."""
+        path, hash_mark, fragment = target.partition("#")
+        if path not in existing and not path.startswith(GENERATED_FOLDERS):
+            raise jinja2.TemplateRuntimeError(f"link to a page that is not built: {path}")
+        return posixpath.relpath(path, here or ".") + hash_mark + fragment
 
     def exists(target: str) -> bool:
         return target in existing
