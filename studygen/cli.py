@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -12,7 +13,6 @@ import click
 from studygen import __version__
 
 EXIT_CONTENT = 1  # content or output problems; click uses 2 for usage errors
-EXIT_INTERRUPTED = 130  # the shell's convention for a command stopped by a signal
 
 
 class Output:
@@ -41,28 +41,41 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def entry() -> None:
-    """The `studygen` executable: click's own handling, except that an interruption exits 130, not 1."""
+    """The `studygen` executable: click's own handling, except that an interruption ends the process by its signal."""
     # SIGTERM (a CI runner or a process manager stopping us) unwinds like Ctrl-C, so temporary files are removed.
-    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         code = main.main(standalone_mode=False)
-    except click.exceptions.Abort:  # click turns Ctrl-C outside our commands into Abort
-        code = _interrupted_exit()
-    except KeyboardInterrupt:
-        code = _interrupted_exit()
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+        _end_interrupted()
     except click.ClickException as error:
         error.show()
         code = error.exit_code
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _interrupted(signum: int, frame: object) -> None:
+_stopped_by = signal.SIGINT  # the signal that interrupted us: SIGINT unless SIGTERM's handler says otherwise
+
+
+def _terminated(signum: int, frame: object) -> None:
+    global _stopped_by
+    _stopped_by = signal.SIGTERM
     raise KeyboardInterrupt
 
 
-def _interrupted_exit() -> int:
+def _end_interrupted() -> None:
+    """Say that the output is untouched, then die of the signal that stopped us, as a shell expects.
+
+    Exiting with status 130 instead is not reliable: once a KeyboardInterrupt has passed through Python code that
+    C runs (compiled libraries do this while they import), CPython turns any later exit into death by SIGINT, even
+    after a SIGTERM.
+    """
     click.echo("interrupted: nothing was changed in the output folder", err=True)
-    return EXIT_INTERRUPTED
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(_stopped_by, signal.SIG_DFL)
+    os.kill(os.getpid(), _stopped_by)
+    os._exit(128 + _stopped_by)  # only if the signal could not be delivered
 
 
 COURSE_ARG = click.argument(
@@ -303,8 +316,6 @@ def _run(action):  # type: ignore[no-untyped-def]
     except OutputError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_CONTENT)
-    except KeyboardInterrupt:
-        sys.exit(_interrupted_exit())
 
 
 if __name__ == "__main__":
