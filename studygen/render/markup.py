@@ -11,11 +11,14 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import markdown
 import nh3
 from latex2mathml.converter import convert as latex_to_mathml
+
+if TYPE_CHECKING:
+    from studygen.render.markup_cache import MarkupStore
 
 MathMode = Literal["mathml", "mathjax"]
 
@@ -62,11 +65,30 @@ class MarkupError(ValueError):
 
 
 _converter = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists", "toc"], output_format="html")
+_store: MarkupStore | None = None  # the markup cache of the build in progress (markup_cache.persistent_markup)
+
+
+def use_store(store: MarkupStore | None) -> None:
+    global _store
+    _store = store
+    if store is not None:
+        render_markdown.cache_clear()  # so that the store sees every text this build uses, and can prune the rest
 
 
 @lru_cache(maxsize=16384)
 def render_markdown(text: str, math: MathMode = "mathml", inline: bool = False) -> str:
     """Render Markdown to sanitised HTML. With inline=True a single paragraph loses its <p> wrapper."""
+    if _store is None:
+        return _render(text, math, inline)
+    key = _store.key(text, math, inline)
+    body = _store.get(key)
+    if body is None:
+        body = _render(text, math, inline)
+        _store.put(key, body)
+    return body
+
+
+def _render(text: str, math: MathMode, inline: bool) -> str:
     formulas: list[tuple[str, bool]] = []
 
     def stash(match: re.Match[str], display: bool) -> str:

@@ -1,0 +1,97 @@
+"""Rendered Markdown kept between builds, in `.studygen-cache/markup.sqlite` beside the course.
+
+Markdown, math and sanitising are about a third of a build, and from one build to the next most of a course is
+unchanged. An entry is keyed by a hash of the text, the math mode, the inline flag and `MARKUP_VERSION` (our
+rendering code and the versions of the libraries it calls), so a change to any of them is a miss that renders
+afresh. The cache can only save time: when it cannot be opened, read or written, the build renders everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from studygen.render import markup
+
+CACHE_FILE = ".studygen-cache/markup.sqlite"
+
+
+@cache
+def markup_version() -> str:
+    """Changes whenever rendering could: our markup module's code, or a library it renders with."""
+    digest = hashlib.sha256(Path(markup.__file__).read_bytes())
+    for library in ("markdown", "nh3", "latex2mathml"):
+        digest.update(f"\0{library}={version(library)}".encode())
+    return digest.hexdigest()[:16]
+
+
+class MarkupStore:
+    """Lookups during a build; what was rendered anew is written in one transaction at the end."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.salt = markup_version().encode()
+        self.new: dict[bytes, str] = {}
+        self.used: set[bytes] = set()
+        self.hits = 0
+
+    def key(self, text: str, math: str, inline: bool) -> bytes:
+        return hashlib.blake2b(b"\0".join((self.salt, math.encode(), b"1" if inline else b"0", text.encode()))).digest()
+
+    def get(self, key: bytes) -> str | None:
+        self.used.add(key)
+        try:
+            row = self.connection.execute("SELECT html FROM markup WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:  # e.g. a damaged file: render instead
+            return None
+        if row is None:
+            return None
+        self.hits += 1
+        return row[0]
+
+    def put(self, key: bytes, html: str) -> None:
+        self.new[key] = html
+
+    def save(self) -> None:
+        with self.connection:
+            self.connection.executemany("INSERT OR REPLACE INTO markup VALUES (?, ?)", self.new.items())
+            # Keep the cache near the size of the course: once it holds twice what this build used, drop the rest.
+            (stored,) = self.connection.execute("SELECT count(*) FROM markup").fetchone()
+            if stored > 2 * len(self.used):
+                self.connection.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
+                self.connection.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
+                self.connection.execute("DELETE FROM markup WHERE key NOT IN (SELECT key FROM used)")
+
+
+@contextmanager
+def persistent_markup(course_dir: Path) -> Iterator[MarkupStore | None]:
+    """Use the course's markup cache for the Markdown rendered inside this block (None: no cache today)."""
+    store = _open(course_dir.resolve().parent / CACHE_FILE)
+    markup.use_store(store)
+    try:
+        yield store
+    finally:
+        markup.use_store(None)
+    if store is not None:
+        try:
+            store.save()
+        except sqlite3.Error:
+            pass  # a busy or read-only cache costs the next build time, nothing else
+        finally:
+            store.connection.close()
+
+
+def _open(path: Path) -> MarkupStore | None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=10)
+        connection.execute("CREATE TABLE IF NOT EXISTS markup (key BLOB PRIMARY KEY, html TEXT NOT NULL)")
+        connection.commit()
+    except (OSError, sqlite3.Error):
+        return None  # e.g. a read-only checkout, or a file that is not a database
+    return MarkupStore(connection)
