@@ -48,23 +48,27 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
     from studygen.render.anki import render_anki
     from studygen.render.anki_inputs import content_times, static_figures
     from studygen.render.quizzes import render_quizzes
-    from studygen.render.search import search_index
+    from studygen.render.search import BackgroundIndex
     from studygen.render.site import render_site
 
     outputs: dict[str, bytes] = {}
     site = render_site(graph)
-    site.update(search_index(graph, site))  # Pagefind indexes the rendered pages in memory
+    # Pagefind indexes the rendered pages in its own process while this one renders the decks and exports.
+    with BackgroundIndex(graph, site) as search:
+        figure_bytes = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
+        anki = render_anki(graph, content_times(graph), figure_bytes)
+        quizzes = render_quizzes(graph)
+        site.update(search.result())
     for path, data in site.items():
         outputs[f"site/{path}"] = data
     for name, data in schema_files().items():
         outputs[f"site/schema/{name}"] = data
-    figure_bytes = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
-    for path, data in render_anki(graph, content_times(graph), figure_bytes).items():
+    for path, data in anki.items():
         outputs[f"anki/{path}"] = data
     for figure_id, drawn in graph.drawn_figures.items():
         outputs[f"figures/{figure_id}.svg"] = drawn.svg
         outputs[f"figures/{figure_id}.png"] = drawn.png
-    outputs.update({f"quizzes/{path}": data for path, data in render_quizzes(graph).items()})
+    outputs.update({f"quizzes/{path}": data for path, data in quizzes.items()})
     outputs["manifest.json"] = _manifest(outputs)
     return outputs
 

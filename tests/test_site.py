@@ -285,6 +285,21 @@ def test_two_builds_with_search_index_are_byte_identical(tmp_path: Path) -> None
     assert digests[0] == digests[1]
 
 
+def test_leaving_the_background_index_early_stops_pagefind() -> None:
+    from studygen.render.search import BackgroundIndex
+    from studygen.render.site import render_site
+
+    graph, _ = check(SITE_COURSE)
+    site = render_site(graph)
+    with pytest.raises(ZeroDivisionError), BackgroundIndex(graph, site) as index:
+        _ = 1 / 0  # an error in the rendering that runs meanwhile, long before Pagefind could finish
+    assert not index.thread.is_alive()
+    process = index.backend.process
+    assert process is None or process.poll() is not None
+    with pytest.raises(RuntimeError):  # the indexing was abandoned, not finished
+        index.result()
+
+
 # ---------------------------------------------------------------- serve
 
 

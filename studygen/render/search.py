@@ -3,7 +3,8 @@
 The index is built inside the pipeline from the rendered pages, so a build stays one atomic write: the HTML
 pages are handed to Pagefind in memory (summary, guide, category and subject pages mark their text with
 `data-pagefind-body`), every flashcard and every question is added as a record of its own pointing at its
-anchor, and Pagefind writes its bundle into a private temporary folder that is read back as outputs.
+anchor, and Pagefind hands its bundle back over the same pipe (nothing is written to disk by it). It runs in its
+own process while the build renders the decks and quiz exports (`BackgroundIndex`).
 
 Pagefind's bundle is byte-identical across builds of the same input (checked by the tests) as long as pages and
 records are added in the same order, which is why they are sorted here. Only the files the search page uses are
@@ -14,12 +15,11 @@ page has its own small, accessible UI in `static/search.js`).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import IO, Any
 
 from studygen.content.graph import CourseGraph
@@ -79,26 +79,59 @@ def search_records(graph: CourseGraph) -> list[dict[str, object]]:
 
 def search_index(graph: CourseGraph, site: Mapping[str, bytes]) -> dict[str, bytes]:
     """The Pagefind bundle for the site's pages and records, keyed by path under site/ (`pagefind/...`)."""
-    language = graph.course.language.split("-")[0]
-    requests: list[dict[str, Any]] = [
-        {"type": "AddFile", "url": "/" + path, "file_contents": data.decode("utf-8"), "file_path": None}
-        for path, data in sorted(site.items())
-        if path.endswith(".html")
-    ]
-    requests += [
-        {"type": "AddRecord", "language": language, "filters": None, "sort": None, **record}
-        for record in search_records(graph)
-    ]
-    with tempfile.TemporaryDirectory(prefix="studygen-pagefind-") as folder:
-        config = {"force_language": language, "keep_index_url": True, "output_path": folder}
-        PagefindBackend().build(config, requests, folder)
-        root = Path(folder)
-        files = {}
-        for path in sorted(root.rglob("*")):
-            name = path.relative_to(root).as_posix()
-            if path.is_file() and not name.startswith(_DROPPED):
-                files[f"{INDEX_FOLDER}/{name}"] = path.read_bytes()
-    return files
+    with BackgroundIndex(graph, site) as index:
+        return index.result()
+
+
+class BackgroundIndex:
+    """Pagefind indexing in its own process while this one goes on rendering (the decks and quiz exports).
+
+    The requests, which render Markdown, are made here in the calling thread; a helper thread only feeds them to
+    the Pagefind process and reads its bundle back. Leaving the `with` block early (an error, Ctrl-C) stops
+    Pagefind and removes its temporary folder before the exception goes on.
+    """
+
+    def __init__(self, graph: CourseGraph, site: Mapping[str, bytes]) -> None:
+        self.language = graph.course.language.split("-")[0]
+        requests: list[dict[str, Any]] = [
+            {"type": "AddFile", "url": "/" + path, "file_contents": data.decode("utf-8"), "file_path": None}
+            for path, data in sorted(site.items())
+            if path.endswith(".html")
+        ]
+        requests += [
+            {"type": "AddRecord", "language": self.language, "filters": None, "sort": None, **record}
+            for record in search_records(graph)
+        ]
+        self.backend = PagefindBackend()
+        self.outcome: dict[str, bytes] | BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(requests,), name="studygen-pagefind", daemon=True)
+
+    def __enter__(self) -> BackgroundIndex:
+        self.thread.start()
+        return self
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if error is not None:
+            self.backend.stop()
+        self.thread.join()
+
+    def result(self) -> dict[str, bytes]:
+        self.thread.join()
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        assert self.outcome is not None
+        return self.outcome
+
+    def _run(self, requests: list[dict[str, Any]]) -> None:
+        try:
+            self.outcome = self._bundle(requests)
+        except BaseException as error:  # handed to the thread that asks for the result
+            self.outcome = error
+
+    def _bundle(self, requests: list[dict[str, Any]]) -> dict[str, bytes]:
+        config = {"force_language": self.language, "keep_index_url": True}
+        files = self.backend.build(config, requests)
+        return {f"{INDEX_FOLDER}/{name}": files[name] for name in sorted(files) if not name.startswith(_DROPPED)}
 
 
 class PagefindBackend:
@@ -117,21 +150,38 @@ class PagefindBackend:
             raise RuntimeError("the Pagefind binary is missing: install `pagefind[bin]`")
         self.binary = str(binary)
         self.next_id = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopped = False
 
-    def build(self, config: dict[str, Any], requests: list[dict[str, Any]], out: str) -> None:
-        process = subprocess.Popen(
+    def stop(self) -> None:
+        """End the service now (from another thread): the build in progress fails and cleans up."""
+        self.stopped = True
+        if self.process is not None:
+            self.process.kill()
+
+    def build(self, config: dict[str, Any], requests: list[dict[str, Any]]) -> dict[str, bytes]:
+        """Index the requests; the bundle's files by their path inside it. Nothing touches the disk."""
+        if self.stopped:
+            raise RuntimeError("the Pagefind service was stopped")
+        process = self.process = subprocess.Popen(
             [self.binary, "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
+        if self.stopped:  # stop() came between the check above and the start
+            process.kill()
         assert process.stdin is not None and process.stdout is not None
         replies = _replies(process.stdout)
         try:
             index_id = self._call(process.stdin, replies, [{"type": "NewIndex", "config": config}])[0]["index_id"]
-            # Every add must be answered before the files are written.
+            # Every add must be answered before the files are asked for.
             self._call(process.stdin, replies, [{**request, "index_id": index_id} for request in requests])
-            self._call(process.stdin, replies, [{"type": "WriteFiles", "index_id": index_id, "output_path": out}])
+            # The files come back in the reply: nothing is read from a folder that Pagefind might still be writing.
+            bundle = self._call(process.stdin, replies, [{"type": "GetFiles", "index_id": index_id}])[0]
         finally:
-            process.stdin.close()
+            # A service that is gone (stopped) cannot take the rest of stdin; the error that matters is on its way.
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.close()
             process.wait(timeout=30)
+        return {file["path"]: base64.b64decode(file["content"]) for file in bundle["files"]}
 
     def _call(
         self, pipe: IO[bytes], replies: Iterator[dict[str, Any]], payloads: list[dict[str, Any]]
