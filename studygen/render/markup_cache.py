@@ -45,6 +45,8 @@ class MarkupStore:
 
     def get(self, key: bytes) -> str | None:
         self.used.add(key)
+        if key in self.new:  # rendered earlier in this build, since gone from render_markdown's own small cache
+            return self.new[key]
         try:
             row = self.connection.execute("SELECT html FROM markup WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:  # e.g. a damaged file: render instead
