@@ -154,8 +154,23 @@ def _messages(language: str, found: str, stamps: tuple[tuple[Path, int, int], ..
 
 
 def course_messages(graph: CourseGraph) -> Messages:
-    """The interface strings of a course: its `language`, from the theme and the course's own templates."""
-    return messages_for(graph.course.language, graph.root)
+    """The interface strings of a course: its `language`, from the theme and the course's own templates.
+
+    Asked for thousands of times in a build; looking the files up each time was 10% of a rebuild. A course
+    graph is made afresh by every build, so its catalogue is kept with it (the graph itself is held, so that its
+    id cannot be reused while it is here); the next build's graph reads the files again.
+    """
+    kept = _by_graph.get(id(graph))
+    if kept is not None and kept[0] is graph:
+        return kept[1]
+    messages = messages_for(graph.course.language, graph.root)
+    if len(_by_graph) >= 4:  # a build uses one or two graphs (before and after its figures are drawn)
+        del _by_graph[next(iter(_by_graph))]
+    _by_graph[id(graph)] = (graph, messages)
+    return messages
+
+
+_by_graph: dict[int, tuple[CourseGraph, Messages]] = {}
 
 
 def english() -> Messages:
