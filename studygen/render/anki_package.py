@@ -74,16 +74,15 @@ def _collection(decks: list[DeckContent], package_time: int) -> bytes:
         due = itertools.count()
         for content in decks:
             deck = genanki.Deck(content.deck_id, content.name, content.description)
-            for note in content.notes:
-                deck.add_note(_genanki_note(note, next(due)))
-            deck.write_to_db(cursor, content.time, ids)
+            notes = [_genanki_note(note, next(due)) for note in content.notes]
+            for note in notes:
+                deck.add_model(note.model)
+            deck.write_to_db(cursor, content.time, ids)  # the deck and its note types; the notes follow
             # Anki updates a note only if it is newer than the learner's copy: give each note its own time, so an
             # edit to one card updates that note and leaves the others (and any edits made to them in Anki) alone.
-            for note, seconds in zip(content.notes, content.note_times, strict=False):
-                cursor.execute("UPDATE notes SET mod = ? WHERE guid = ?", (seconds, note.guid))
-                cursor.execute(
-                    "UPDATE cards SET mod = ? WHERE nid = (SELECT id FROM notes WHERE guid = ?)", (seconds, note.guid)
-                )
+            times = (*content.note_times, *[content.time] * (len(notes) - len(content.note_times)))
+            for note, seconds in zip(notes, times, strict=True):
+                note.write_to_db(cursor, seconds, content.deck_id, ids)
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
         for model in models.values():
