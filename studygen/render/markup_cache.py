@@ -1,7 +1,7 @@
 """Rendered Markdown kept between builds, in `.studygen-cache/markup.sqlite` beside the course.
 
 Markdown, math and sanitising are about a third of a build, and from one build to the next most of a course is
-unchanged. An entry is keyed by a hash of the text, the math mode, the inline flag and `MARKUP_VERSION` (our
+unchanged. An entry is keyed by a hash of the text, the math mode, the inline flag and `markup_version()` (our
 rendering code and the versions of the libraries it calls), so a change to any of them is a miss that renders
 afresh. The cache can only save time: when it cannot be opened, read or written, the build renders everything.
 """
@@ -38,7 +38,6 @@ class MarkupStore:
         self.salt = markup_version().encode()
         self.new: dict[bytes, str] = {}
         self.used: set[bytes] = set()
-        self.hits = 0
 
     def key(self, text: str, math: str, inline: bool) -> bytes:
         return hashlib.blake2b(b"\0".join((self.salt, math.encode(), b"1" if inline else b"0", text.encode()))).digest()
@@ -51,10 +50,7 @@ class MarkupStore:
             row = self.connection.execute("SELECT html FROM markup WHERE key = ?", (key,)).fetchone()
         except sqlite3.Error:  # e.g. a damaged file: render instead
             return None
-        if row is None:
-            return None
-        self.hits += 1
-        return row[0]
+        return None if row is None else row[0]
 
     def put(self, key: bytes, html: str) -> None:
         self.new[key] = html
