@@ -71,23 +71,27 @@ def _collection(decks: list[DeckContent], package_time: int) -> bytes:
         cursor = connection.cursor()
         ids = itertools.count(package_time * 1000)
         genanki.Package([]).write_to_db(cursor, package_time, ids)  # schema and the collection row only
+        decks_json, models_json = cursor.execute("SELECT decks, models FROM col").fetchone()
+        # The collection's deck and note-type lists are gathered here and stored once: genanki's Deck.write_to_db
+        # reads and rewrites both JSON lists for every deck, which grows with the square of a course's topics.
+        deck_list, models = json.loads(decks_json), json.loads(models_json)
         due = itertools.count()
         for content in decks:
-            deck = genanki.Deck(content.deck_id, content.name, content.description)
+            deck_list[str(content.deck_id)] = genanki.Deck(content.deck_id, content.name, content.description).to_json()
             notes = [_genanki_note(note, next(due)) for note in content.notes]
             for note in notes:
-                deck.add_model(note.model)
-            deck.write_to_db(cursor, content.time, ids)  # the deck and its note types; the notes follow
+                models[str(note.model.model_id)] = note.model.to_json(content.time, content.deck_id)
             # Anki updates a note only if it is newer than the learner's copy: give each note its own time, so an
             # edit to one card updates that note and leaves the others (and any edits made to them in Anki) alone.
             times = (*content.note_times, *[content.time] * (len(notes) - len(content.note_times)))
             for note, seconds in zip(notes, times, strict=True):
                 note.write_to_db(cursor, seconds, content.deck_id, ids)
-        (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
-        models = json.loads(models_json)
         for model in models.values():
             model["mod"] = package_time
-        cursor.execute("UPDATE col SET models = ?, mod = ?", (json.dumps(models, sort_keys=True), package_time * 1000))
+        cursor.execute(
+            "UPDATE col SET decks = ?, models = ?, mod = ?",
+            (json.dumps(deck_list), json.dumps(models, sort_keys=True), package_time * 1000),
+        )
         connection.commit()
         return connection.serialize()
     finally:
