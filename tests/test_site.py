@@ -252,6 +252,23 @@ def test_qa_bank_lists_every_question_and_links_each_to_its_answer(site_dir: Pat
     assert set(options["type"]) == {"", *{li["data-type"] for li in items}}
 
 
+def test_a_question_about_a_figure_shows_the_figure_in_the_bank(bundled_site: Path) -> None:
+    graph, _ = check(BUNDLED)
+    asked = [(t.id, q) for t in graph.topics for q in t.questions if q.figure]
+    assert asked  # the bundled course has questions over its figures
+    hub = soup(bundled_site / "qa.html")
+    for topic_id, question in asked:
+        anchor = f"q-{topic_id}-{question.id}"
+        answers_page = bundled_site / f"topics/{topic_id}/answers.html"
+        for page, item in (
+            (bundled_site / "qa.html", hub.find(id=anchor)),
+            (answers_page, soup(answers_page).find(id=anchor)),
+        ):
+            image = item.select_one(".qa-figure img")
+            assert image is not None and image["alt"], f"{page.name}: {anchor}"
+            assert (page.parent / image["src"]).resolve().is_file()
+
+
 def test_topic_answers_pages_are_in_the_study_navigation(site_dir: Path) -> None:
     for topic in ("shortcuts", "gradient-descent"):
         nav = soup(site_dir / f"topics/{topic}/index.html").select_one("nav.study-links")

@@ -49,6 +49,7 @@ class QaItem:
     explanation: Markup
     prompt_text: str  # for search
     answer_text: str
+    figure_id: str | None  # the figure the question asks about, shown with its prompt
 
 
 def qa_items(graph: CourseGraph) -> list[QaItem]:
@@ -76,6 +77,7 @@ def qa_items(graph: CourseGraph) -> list[QaItem]:
                             Markup(_md(question.explanation)),
                             plain_text(question.prompt),
                             " ".join(re.sub(r"<[^>]+>", " ", str(answer)).split()),
+                            question.figure,
                         )
                     )
     return items
