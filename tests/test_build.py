@@ -149,7 +149,8 @@ def test_failed_build_leaves_previous_output_untouched(tmp_path: Path) -> None:
     with pytest.raises(ContentError):
         build(broken, out)
     assert tree_digest(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "course"]  # no temporary folders left
+    # No temporary folders left; the markup cache beside the course is kept on purpose.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".studygen-cache", "build", "course"]
 
 
 def test_successful_rebuild_replaces_stale_files(tmp_path: Path) -> None:
