@@ -19,6 +19,7 @@ from studygen.content.model import BLANK_MARKER, Question, Topic
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
 from studygen.render.pages import QA_BANK_PATH, Page, topic_answers_path, topic_crumbs
+from studygen.render.quizzes.views import blank_answers
 
 # Question types in the order the type filter lists them; each one's label is `qtype.<type>` in the catalogue.
 QUESTION_TYPES = (
@@ -37,7 +38,6 @@ LEVELS = ("beginner", "intermediate", "advanced")
 @dataclass(frozen=True)
 class QaItem:
     anchor: str  # DOM id: q-<topic>-<question>
-    url: str  # the answer's place, relative to site/: topics/<topic>/answers.html#<anchor>
     topic: Topic
     subject_id: str
     subject_title: str
@@ -51,6 +51,11 @@ class QaItem:
     answer_text: str
     figure_id: str | None  # the figure the question asks about, shown with its prompt
 
+    @property
+    def url(self) -> str:
+        """The answer's place, relative to site/: topics/<topic>/answers.html#<anchor>."""
+        return f"{topic_answers_path(self.topic.id)}#{self.anchor}"
+
 
 def qa_items(graph: CourseGraph) -> list[QaItem]:
     """Every question of the course, in catalogue order (subject, then topic id, then file order)."""
@@ -61,11 +66,9 @@ def qa_items(graph: CourseGraph) -> list[QaItem]:
             for topic in graph.topics_of(subject.id):
                 for question in topic.questions:
                     answer = answer_html(question, m)
-                    anchor = f"q-{topic.id}-{question.id}"
                     items.append(
                         QaItem(
-                            anchor,
-                            f"{topic_answers_path(topic.id)}#{anchor}",
+                            f"q-{topic.id}-{question.id}",
                             topic,
                             subject.id,
                             subject.title,
@@ -186,19 +189,7 @@ def answer_html(question: Question, m: Messages) -> Markup:
         accepted = ", ".join(f"<strong>{escape(a)}</strong>" for a in q.accepted)
         return Markup("<p>{}</p>").format(m.html("qa.accepted", answers=Markup(accepted)))
     if q.type == "fill_blank":
-        rows = "".join(
-            Markup("<li>{}</li>").format(
-                m.html(
-                    "solution.blank",
-                    number=n,
-                    answers=Markup(escape(m.text("word.or"))).join(
-                        Markup("<strong>{}</strong>").format(a) for a in blank.accepted
-                    ),
-                )
-            )
-            for n, blank in enumerate(q.blanks, start=1)
-        )
-        return Markup(f"<ul>{rows}</ul>")
+        return Markup("<ul>{}</ul>").format(blank_answers(q, m))
     if q.type == "matching":
         rows = "".join(
             f"<tr><td>{_md(p.left, inline=True)}</td><td>{_md(p.right, inline=True)}</td></tr>" for p in q.pairs

@@ -77,12 +77,6 @@ def search_records(graph: CourseGraph) -> list[dict[str, object]]:
     return records
 
 
-def search_index(graph: CourseGraph, site: Mapping[str, bytes]) -> dict[str, bytes]:
-    """The Pagefind bundle for the site's pages and records, keyed by path under site/ (`pagefind/...`)."""
-    with BackgroundIndex(graph, site) as index:
-        return index.result()
-
-
 class BackgroundIndex:
     """Pagefind indexing in its own process while this one goes on rendering (the decks and quiz exports).
 

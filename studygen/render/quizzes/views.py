@@ -139,19 +139,7 @@ def solution_html(item: QuizItem, m: Messages) -> Markup:
         return Markup("<p>{}: {}</p>").format(label, Markup(", ").join(Markup("<strong>{}</strong>").format(a)
                                                                         for a in q.accepted))  # fmt: skip
     if q.type == "fill_blank":
-        rows = Markup("").join(
-            Markup("<li>{}</li>").format(
-                m.html(
-                    "solution.blank",
-                    number=n,
-                    answers=Markup(escape(m.text("word.or"))).join(
-                        Markup("<strong>{}</strong>").format(a) for a in blank.accepted
-                    ),
-                )
-            )
-            for n, blank in enumerate(q.blanks, start=1)
-        )
-        return Markup('<ul class="q-solution-list">{}</ul>').format(rows)
+        return Markup('<ul class="q-solution-list">{}</ul>').format(blank_answers(q, m))
     if q.type == "matching":
         rows = Markup("").join(
             Markup("<li>{} → {}</li>").format(_md(p.left, inline=True), _md(p.right, inline=True)) for p in q.pairs
@@ -161,6 +149,22 @@ def solution_html(item: QuizItem, m: Messages) -> Markup:
     rows = Markup("").join(Markup("<li>{}</li>").format(_md(text, inline=True)) for text in q.items)
     return Markup('<p class="q-solution-label">{}</p><ol class="q-solution-list">{}</ol>').format(
         m.text("solution.correct_order"), rows
+    )
+
+
+def blank_answers(q: Question, m: Messages) -> Markup:
+    """A fill-in-the-blank question's accepted answers, one `<li>` per blank."""
+    return Markup("").join(
+        Markup("<li>{}</li>").format(
+            m.html(
+                "solution.blank",
+                number=n,
+                answers=Markup(escape(m.text("word.or"))).join(
+                    Markup("<strong>{}</strong>").format(a) for a in blank.accepted
+                ),
+            )
+        )
+        for n, blank in enumerate(q.blanks, start=1)
     )
 
 
