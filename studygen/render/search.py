@@ -82,7 +82,7 @@ class BackgroundIndex:
 
     The requests, which render Markdown, are made here in the calling thread; a helper thread only feeds them to
     the Pagefind process and reads its bundle back. Leaving the `with` block early (an error, Ctrl-C) stops
-    Pagefind and removes its temporary folder before the exception goes on.
+    Pagefind and waits for the helper thread before the exception goes on.
     """
 
     def __init__(self, graph: CourseGraph, site: Mapping[str, bytes]) -> None:
