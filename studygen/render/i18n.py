@@ -17,7 +17,6 @@ plural forms instead (`one`, `other`, as CLDR names them); the form is chosen by
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +28,7 @@ from markupsafe import Markup, escape
 
 from studygen.content.graph import CourseGraph
 from studygen.errors import Problem
+from studygen.render.script_data import script_json
 from studygen.render.theme import theme_dir
 
 DEFAULT_LANGUAGE = "en"
@@ -85,12 +85,8 @@ class Messages:
         return {"lang": self.language, "messages": dict(sorted(found.items()))}
 
     def script_json(self, *names: str) -> Markup:
-        """`script_strings` as JSON safe inside <script type="application/json"> (no `<`, `>` or `&` in it)."""
-        text = json.dumps(self.script_strings(*names), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                              ("\u2029", "\\u2029")):  # fmt: skip
-            text = text.replace(char, escaped)
-        return Markup(text)
+        """`script_strings` as JSON for a <script type="application/json"> block."""
+        return script_json(self.script_strings(*names))
 
 
 def _base(language: str) -> str:

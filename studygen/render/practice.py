@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from studygen.content.graph import CourseGraph
-from studygen.render.i18n import course_messages
+from studygen.render.i18n import Messages, course_messages
+from studygen.render.page_parts import QUIZ_PART_BYTES, SHEET_PART_BYTES, Part, cut, estimated_bytes, part_path
 from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.quizzes.questions import (
     MIXED_QUIZ_SIZE,
@@ -25,7 +26,8 @@ from studygen.render.quizzes.questions import (
     subject_sets,
     topic_items,
 )
-from studygen.render.quizzes.views import answer_data, key_view, practice_view, quiz_json
+from studygen.render.quizzes.views import answer_data, key_view, practice_view
+from studygen.render.script_data import script_json
 
 
 def plan_practice_pages(graph: CourseGraph) -> list[Page]:
@@ -63,7 +65,7 @@ def plan_practice_pages(graph: CourseGraph) -> list[Page]:
     everything = course_items(graph)
     if everything:
         selection = pick(everything, MIXED_QUIZ_SIZE, f"course:{graph.course.id}")
-        pages.append(_practice_page(graph, "practice.html", graph.course.title, selection, (home,), True, None))
+        pages += _practice_pages(graph, "practice.html", graph.course.title, selection, (home,), True, None)
     return pages
 
 
@@ -77,31 +79,38 @@ def _three_pages(
     crumbs: tuple[tuple[str, str], ...],
     mixed: bool,
 ) -> list[Page]:
+    """The quiz, the worksheet and its answer key; each in as many parts as the page budget needs. A worksheet and
+    its key are cut at the same questions (the key's, the longer), so part n of one pairs with part n of the other."""
     m = course_messages(graph)
     worksheet, key = f"{folder}worksheet.html", f"{folder}answer-key.html"
     printed = {"worksheet": worksheet, "answer_key": key}
-    practice = _practice_page(graph, f"{folder}practice.html", title, practice_items, crumbs, mixed, printed)
+    pages = _practice_pages(graph, f"{folder}practice.html", title, practice_items, crumbs, mixed, printed)
     grouped = len({item.topic.id for item in print_items}) > 1
-    worksheet_page = Page(
-        worksheet,
-        "worksheet.html",
-        m.text("sheet.worksheet_title", title=title),
-        m.text("sheet.worksheet_description", title=title),
-        {"sheet": _sheet(graph, print_items, grouped, key=False, partner=key)},
-        crumbs,
-    )
-    key_page = Page(
-        key,
-        "answer-key.html",
-        m.text("sheet.key_title", title=title),
-        m.text("sheet.key_description", title=title),
-        {"sheet": _sheet(graph, print_items, grouped, key=True, partner=worksheet)},
-        crumbs,
-    )
-    return [practice, worksheet_page, key_page]
+    numbered = list(enumerate(print_items, start=1))
+    key_views = [key_view(graph, item, number) for number, item in numbered]
+    sheet_views = [practice_view(graph, item, number, blank="line") for number, item in numbered]
+    key_parts = cut(key, [estimated_bytes(view) for view in key_views], SHEET_PART_BYTES)
+    sheet_parts = [Part(part_path(worksheet, n), p.start, p.stop) for n, p in enumerate(key_parts, start=1)]
+    for parts, views, is_key in ((sheet_parts, sheet_views, False), (key_parts, key_views, True)):
+        partners = key_parts if not is_key else sheet_parts
+        for part, partner in zip(parts, partners, strict=True):
+            title_key, description_key = ("sheet.key_title", "sheet.key_description") if is_key else (
+                "sheet.worksheet_title", "sheet.worksheet_description")  # fmt: skip
+            sheet = _sheet(print_items[part.start : part.stop], views[part.start : part.stop], grouped, partner.path)
+            pages.append(
+                Page(
+                    part.path,
+                    "answer-key.html" if is_key else "worksheet.html",
+                    _part_title(m.text(title_key, title=title), parts, part, m),
+                    m.text(description_key, title=title),
+                    {"sheet": sheet, "parts": _parts_nav(parts, part)},
+                    crumbs,
+                )
+            )
+    return pages
 
 
-def _practice_page(
+def _practice_pages(
     graph: CourseGraph,
     path: str,
     title: str,
@@ -109,36 +118,58 @@ def _practice_page(
     crumbs: tuple[tuple[str, str], ...],
     mixed: bool,
     printed: dict[str, str] | None,
-) -> Page:
+) -> list[Page]:
+    """A quiz, in parts if it is long. Each part is a quiz of its own (own score, own saved answers)."""
     m = course_messages(graph)
     views = [practice_view(graph, item, n) for n, item in enumerate(items, start=1)]
-    data = {
-        "version": 1,
-        "storageKey": f"studygen:{graph.course.id}:{path}",
-        "questions": {item.key: answer_data(item, m) for item in items},
-    }
-    quiz: dict[str, Any] = {
-        "title": title,
-        "mixed": mixed,
-        "questions": views,
-        "data": quiz_json(data),
-        "printed": printed,
-        "size": len(items),
-    }
-    heading = m.text("practice.heading_mixed" if mixed else "practice.heading", title=title)
-    description = m.text(
-        "practice.description_mixed" if mixed else "practice.description", count=len(items), title=title
-    )
-    return Page(path, "practice.html", heading, description, {"quiz": quiz}, crumbs)
+    answers = [answer_data(item, m) for item in items]
+    weights = [estimated_bytes(v) + len(script_json(a)) for v, a in zip(views, answers, strict=True)]
+    parts = cut(path, weights, QUIZ_PART_BYTES)
+    pages = []
+    for part in parts:
+        data = {
+            "version": 1,
+            "storageKey": f"studygen:{graph.course.id}:{part.path}",
+            "questions": {item.key: answers[i] for i, item in enumerate(items) if part.start <= i < part.stop},
+        }
+        size = part.stop - part.start
+        quiz: dict[str, Any] = {
+            "title": title,
+            "mixed": mixed,
+            "questions": views[part.start : part.stop],
+            "data": script_json(data),
+            "printed": printed,
+            "size": size,
+        }
+        heading = m.text("practice.heading_mixed" if mixed else "practice.heading", title=title)
+        description = m.text("practice.description_mixed" if mixed else "practice.description", count=size, title=title)
+        context = {"quiz": quiz, "parts": _parts_nav(parts, part)}
+        pages.append(Page(part.path, "practice.html", _part_title(heading, parts, part, m), description, context,
+                          crumbs))  # fmt: skip
+    return pages
 
 
-def _sheet(
-    graph: CourseGraph, items: tuple[QuizItem, ...], grouped: bool, *, key: bool, partner: str
-) -> dict[str, Any]:
-    """Questions numbered 1..n across the sheet; grouped under topic headings when they come from several topics."""
+def _part_title(title: str, parts: list[Part], part: Part, m: Messages) -> str:
+    if len(parts) == 1:
+        return title
+    return m.text("parts.title", title=title, number=parts.index(part) + 1, count=len(parts))
+
+
+def _parts_nav(parts: list[Part], current: Part) -> list[dict[str, Any]]:
+    """Links between the parts of a page (none when there is only one), with the question numbers each holds."""
+    if len(parts) == 1:
+        return []
+    return [
+        {"path": p.path, "number": n, "first": p.start + 1, "last": p.stop, "current": p == current}
+        for n, p in enumerate(parts, start=1)
+    ]
+
+
+def _sheet(items: tuple[QuizItem, ...], views: list[dict[str, Any]], grouped: bool, partner: str) -> dict[str, Any]:
+    """Questions numbered across all parts of the sheet; grouped under topic headings when they come from several
+    topics."""
     groups: list[dict[str, Any]] = []
-    for number, item in enumerate(items, start=1):
-        view = key_view(graph, item, number) if key else practice_view(graph, item, number, blank="line")
+    for item, view in zip(items, views, strict=True):
         if not groups or groups[-1]["topic"].id != item.topic.id:
             groups.append({"topic": item.topic, "questions": []})
         groups[-1]["questions"].append(view)

@@ -27,7 +27,7 @@ from studygen.render.pages import Page, category_path, subject_path, topic_crumb
 from studygen.render.practice import plan_practice_pages
 from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.search import plan_search_page
-from studygen.render.theme import make_environment, static_files
+from studygen.render.theme import asset_bytes, make_environment, static_files
 
 # The study pages a topic may have besides its summary, in the order the summary page links them (with the
 # catalogue key of each one's label).
@@ -147,7 +147,7 @@ def render_site(graph: CourseGraph) -> dict[str, bytes]:
         outputs[page.path] = html.replace(_MATHML_NAMESPACE, "").encode("utf-8")
     outputs["sitemap.xml"] = _sitemap(graph.course, [p for p in pages if p.path != "404.html"]).encode("utf-8")
     for name, path in static_files(graph.root).items():
-        outputs[f"static/{name}"] = path.read_bytes()
+        outputs[f"static/{name}"] = asset_bytes(path)
     outputs.update(figure_files(graph))
     return outputs
 

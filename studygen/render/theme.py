@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+import rcssmin
+import rjsmin
 
 import studygen
 
@@ -30,6 +32,15 @@ def make_environment(course_root: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+
+
+def asset_bytes(path: Path) -> bytes:
+    """A static file as the site ships it: the theme's own scripts and stylesheets minified (the readable source
+    stays in templates/static/); everything else, a course's own assets included, exactly as it is."""
+    if path.is_relative_to(theme_dir()) and path.suffix in (".js", ".css"):
+        minify = rjsmin.jsmin if path.suffix == ".js" else rcssmin.cssmin
+        return minify(path.read_text(encoding="utf-8")).encode("utf-8")
+    return path.read_bytes()
 
 
 def static_files(course_root: Path | None = None) -> dict[str, Path]:

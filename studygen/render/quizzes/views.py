@@ -2,13 +2,12 @@
 
 Three views of one question, each a plain dict of already-rendered (sanitised) HTML:
 - `practice_view`: prompt and controls, with no hint of the answer in the page text;
-- `answer_data`: what the engine needs to mark and explain an answer, embedded as JSON (`quiz_json`);
+- `answer_data`: what the engine needs to mark and explain an answer, embedded as JSON (`script_data.script_json`);
 - `key_view`: the solution, explanation and per-option feedback, for answer keys.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -235,16 +234,6 @@ def key_view(graph: CourseGraph, item: QuizItem, number: int) -> dict[str, Any]:
         letters = {entry["value"]: entry["letter"] for entry in view["rights"]}
         view["match_letters"] = [letters[str(i)] for i in range(len(q.pairs))]
     return view
-
-
-def quiz_json(data: Any) -> Markup:
-    """JSON safe to place inside <script type="application/json">: `<`, `>` and `&` are written as \\u escapes,
-    so no text (not even `</script>`) can end the element early."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                          ("\u2029", "\\u2029")):  # fmt: skip
-        text = text.replace(char, escaped)
-    return Markup(text)
 
 
 def ordinals(count: int) -> list[str]:
