@@ -29,6 +29,7 @@ from studygen.render.pages import SEARCH_PATH, Page, topic_path
 from studygen.render.qa_bank import qa_items
 
 INDEX_FOLDER = "pagefind"
+_BODY_MARK = b"data-pagefind-body"
 # Pagefind's own UI (we have ours) and the WebAssembly for unknown languages (the index forces the course's).
 _DROPPED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.", "wasm.unknown.")
 
@@ -87,10 +88,14 @@ class BackgroundIndex:
 
     def __init__(self, graph: CourseGraph, site: Mapping[str, bytes]) -> None:
         self.language = graph.course.language.split("-")[0]
+        pages = {path: data for path, data in sorted(site.items()) if path.endswith(".html")}
+        # Once any page has data-pagefind-body, Pagefind indexes no page without it, so those are not sent at all:
+        # most of a course's pages are quizzes, sheets and card decks, which search reaches through its records.
+        # (A theme without the attribute anywhere has every page indexed whole, as Pagefind would.)
+        pages = {path: data for path, data in pages.items() if _BODY_MARK in data} or pages
         requests: list[dict[str, Any]] = [
             {"type": "AddFile", "url": "/" + path, "file_contents": data.decode("utf-8"), "file_path": None}
-            for path, data in sorted(site.items())
-            if path.endswith(".html")
+            for path, data in pages.items()
         ]
         requests += [
             {"type": "AddRecord", "language": self.language, "filters": None, "sort": None, **record}
