@@ -38,6 +38,10 @@ def page_types(site: Path) -> dict[str, str]:
         "flashcards": f"topics/{topic}/flashcards.html",
         "qa-bank": "qa.html",
         "qa-answers": f"topics/{topic}/answers.html",
+        "practice": f"topics/{topic}/practice.html",
+        "practice-part-2": f"topics/{topic}/practice-2.html",
+        "worksheet": f"topics/{topic}/worksheet.html",
+        "answer-key": f"{category}/{subject}/answer-key.html",
         "search": "search.html?q=gradient",
         "not-found": "404.html",
     }

@@ -196,6 +196,7 @@ def test_parts_in_a_browser(long_server: str, scheme: str) -> None:
         tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         tab.goto(long_server + "topics/all-types/practice.html")
         tab.wait_for_selector(".quiz-ready")
+        part_one_size = tab.locator(".quiz-q").count()
         first = tab.locator(".quiz-q").first
         first.locator("input").first.check()
         first.locator(".q-check").click()
@@ -212,6 +213,8 @@ def test_parts_in_a_browser(long_server: str, scheme: str) -> None:
         size = tab.locator(".quiz-q").count()
         assert tab.locator("#quiz-score").inner_text() == f"0 of {size} answered · 0 correct"  # its own quiz
         assert tab.locator(".parts-nav a[aria-current=page]").inner_text().startswith("Part 2:")
+        # numbered on from part 1, as the parts' links say
+        assert tab.locator(".quiz-q .q-number").first.inner_text() == f"Question {part_one_size + 1}"
         tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
         problems = []
         for path in ("topics/all-types/practice-2.html", "topics/all-types/answer-key-2.html"):

@@ -140,6 +140,7 @@ def _practice_pages(
             "data": script_json(data),
             "printed": printed,
             "size": size,
+            "first": part.start + 1,
         }
         heading = m.text("practice.heading_mixed" if mixed else "practice.heading", title=title)
         description = m.text("practice.description_mixed" if mixed else "practice.description", count=size, title=title)

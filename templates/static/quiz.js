@@ -12,6 +12,7 @@
   if (!root || !dataNode) return;
   var data = JSON.parse(dataNode.textContent);
   var list = document.getElementById("quiz-questions");
+  var firstNumber = Number(root.dataset.first) || 1; // a quiz in parts numbers on from the parts before it
   var cards = Array.prototype.slice.call(list.querySelectorAll(".quiz-q"));
   var byKey = {};
   cards.forEach(function (card) { byKey[card.dataset.key] = card; });
@@ -256,7 +257,7 @@
     displayOrder().forEach(function (card, n) {
       list.appendChild(card);
       arrangeOptions(card);
-      card.querySelector(".q-number").textContent = t("question_number", { number: n + 1 });
+      card.querySelector(".q-number").textContent = t("question_number", { number: firstNumber + n });
     });
     var shown = visibleCards();
     if (state.current >= shown.length) state.current = Math.max(0, shown.length - 1);
