@@ -10,12 +10,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studygen.content.formulas import formula_problems
 from studygen.content.graph import CourseGraph, check_course
 from studygen.content.loader import load_course
 from studygen.errors import ContentError, Problem
 from studygen.writer import write_outputs
+
+if TYPE_CHECKING:
+    from studygen.render.markup_cache import MarkupChanges
 
 
 @dataclass(frozen=True)
@@ -45,20 +49,31 @@ def check(course_dir: Path, *, strict: bool = False) -> tuple[CourseGraph, list[
 def render_all(graph: CourseGraph) -> dict[str, bytes]:
     """Every output file, keyed by its path under the output folder. Pure: reads the course, writes nothing."""
     from studygen.content.schema import schema_files
+    from studygen.forked import Forked
+    from studygen.render import markup
     from studygen.render.anki import render_anki
     from studygen.render.anki_inputs import content_times, static_figures
     from studygen.render.quizzes import render_quizzes
     from studygen.render.search import BackgroundIndex
     from studygen.render.site import render_site
 
-    outputs: dict[str, bytes] = {}
-    site = render_site(graph)
-    # Pagefind indexes the rendered pages in its own process while this one renders the decks and exports.
-    with BackgroundIndex(graph, site) as search:
-        figure_bytes = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
+    figure_bytes = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
+    store = markup.current_store()
+
+    def decks_and_exports() -> tuple[dict[str, bytes], dict[str, bytes], MarkupChanges | None]:
         anki = render_anki(graph, content_times(graph), figure_bytes)
-        quizzes = render_quizzes(graph)
-        site.update(search.result())
+        return anki, render_quizzes(graph), store.changes() if store else None
+
+    outputs: dict[str, bytes] = {}
+    # Three things at once where the machine allows: the decks and quiz exports in a forked child, the site here,
+    # and then Pagefind indexing the site in its own process. Each output is the same as rendered alone.
+    with Forked(decks_and_exports, in_child=store.after_fork if store else None) as side:
+        site = render_site(graph)
+        with BackgroundIndex(graph, site) as search:
+            anki, quizzes, markup_changes = side.result()
+            site.update(search.result())
+    if store is not None and markup_changes is not None:
+        store.merge(markup_changes)
     for path, data in site.items():
         outputs[f"site/{path}"] = data
     for name, data in schema_files().items():

@@ -71,6 +71,10 @@ _converter = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"
 _store: MarkupStore | None = None  # the markup cache of the build in progress (markup_cache.persistent_markup)
 
 
+def current_store() -> MarkupStore | None:
+    return _store
+
+
 def use_store(store: MarkupStore | None) -> None:
     global _store
     _store = store

@@ -19,6 +19,8 @@ from pathlib import Path
 from studygen.render import markup
 
 CACHE_FILE = ".studygen-cache/markup.sqlite"
+# What a process rendered anew, and which entries it used: handed from a forked child to its parent.
+MarkupChanges = tuple[dict[bytes, str], set[bytes]]
 
 
 @cache
@@ -33,11 +35,13 @@ def markup_version() -> str:
 class MarkupStore:
     """Lookups during a build; what was rendered anew is written in one transaction at the end."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.connection = connection
+        self.path = path
         self.salt = markup_version().encode()
         self.new: dict[bytes, str] = {}
         self.used: set[bytes] = set()
+        self.inherited: set[bytes] = set()  # in a forked child: what the parent had rendered before the fork
 
     def key(self, text: str, math: str, inline: bool) -> bytes:
         return hashlib.blake2b(b"\0".join((self.salt, math.encode(), b"1" if inline else b"0", text.encode()))).digest()
@@ -54,6 +58,23 @@ class MarkupStore:
 
     def put(self, key: bytes, html: str) -> None:
         self.new[key] = html
+
+    def after_fork(self) -> None:
+        """In a forked child (see forked.py): a connection of its own, since an SQLite connection must not cross a
+        fork, and a fresh record of what this process renders and uses, for `changes()`."""
+        self.connection = sqlite3.connect(self.path, timeout=10)
+        self.inherited = set(self.new)
+        self.used = set()
+
+    def changes(self) -> MarkupChanges:
+        """What this process rendered anew (since a fork, in a child) and which entries it used."""
+        return {k: v for k, v in self.new.items() if k not in self.inherited}, set(self.used)
+
+    def merge(self, changes: MarkupChanges) -> None:
+        """Take in a child's `changes()`, so that what it rendered is saved and what it used is kept."""
+        rendered, used = changes
+        self.new.update(rendered)
+        self.used |= used
 
     def save(self) -> None:
         with self.connection:
@@ -92,4 +113,4 @@ def _open(path: Path) -> MarkupStore | None:
         connection.commit()
     except (OSError, sqlite3.Error):
         return None  # e.g. a read-only checkout, or a file that is not a database
-    return MarkupStore(connection)
+    return MarkupStore(connection, path)

@@ -1,0 +1,64 @@
+"""Work in a forked child: the result comes back; a child that fails or dies costs time, never correctness."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from studygen.forked import Forked, can_fork
+
+needs_fork = pytest.mark.skipif(not can_fork(), reason="forking is used on Linux with two or more cores only")
+
+
+@needs_fork
+def test_the_work_runs_in_a_child_and_its_result_comes_back() -> None:
+    with Forked(lambda: (os.getpid(), b"x" * 3_000_000)) as side:  # larger than a pipe's buffer
+        pid, data = side.result()
+    assert pid != os.getpid() and data == b"x" * 3_000_000
+
+
+@needs_fork
+def test_in_child_runs_in_the_child_only() -> None:
+    marks: list[int] = []
+    with Forked(lambda: list(marks), in_child=lambda: marks.append(os.getpid())) as side:
+        seen = side.result()
+    assert len(seen) == 1 and seen[0] != os.getpid() and marks == []
+
+
+def test_an_error_is_raised_here_as_if_there_were_no_child() -> None:
+    calls: list[int] = []
+
+    def work() -> None:
+        calls.append(os.getpid())
+        raise ValueError("broken content")
+
+    with pytest.raises(ValueError, match="broken content"), Forked(work) as side:
+        side.result()
+    assert calls == [os.getpid()]  # the parent redid the work (the child's own attempt died with it)
+
+
+@needs_fork
+def test_a_child_that_dies_is_replaced_by_doing_the_work_here() -> None:
+    def work() -> int:
+        if os.environ.get("STUDYGEN_TEST_PARENT") != str(os.getpid()):
+            os.kill(os.getpid(), signal.SIGKILL)  # the child dies without a word
+        return 42
+
+    os.environ["STUDYGEN_TEST_PARENT"] = str(os.getpid())
+    try:
+        with Forked(work) as side:
+            assert side.result() == 42
+    finally:
+        del os.environ["STUDYGEN_TEST_PARENT"]
+
+
+@needs_fork
+def test_leaving_early_kills_the_child() -> None:
+    with pytest.raises(KeyboardInterrupt), Forked(lambda: signal.pause()) as side:
+        child = side.pid
+        assert child is not None
+        raise KeyboardInterrupt
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # already reaped: nothing is left running
