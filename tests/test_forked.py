@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from studygen.build import build
 from studygen.forked import Forked, can_fork
+from studygen.render.markup_cache import CACHE_FILE
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="forking is used on Linux with two or more cores only")
 
@@ -62,3 +69,32 @@ def test_leaving_early_kills_the_child() -> None:
         raise KeyboardInterrupt
     with pytest.raises(ChildProcessError):
         os.waitpid(child, os.WNOHANG)  # already reaped: nothing is left running
+
+
+QUIZ_COURSE = Path(__file__).parent / "fixtures" / "quiz-course"
+
+
+def _cached_entries(course_parent: Path) -> int:
+    with sqlite3.connect(course_parent / CACHE_FILE) as connection:
+        return connection.execute("SELECT count(*) FROM markup").fetchone()[0]
+
+
+@needs_fork
+def test_a_forked_build_is_byte_identical_and_caches_what_the_child_rendered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forked_root, alone_root = tmp_path / "forked", tmp_path / "alone"
+    for root in (forked_root, alone_root):
+        shutil.copytree(QUIZ_COURSE, root / "course")
+    # The command line forks (one thread, Linux, two cores): asked in a fresh interpreter, as the build is.
+    eligible = subprocess.run([sys.executable, "-c", "import studygen.forked as f; print(f.can_fork())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    assert eligible.stdout.strip() == "True"
+    subprocess.run([sys.executable, "-m", "studygen", "build", str(forked_root / "course"), "-o",
+                    str(forked_root / "build")], check=True, capture_output=True)  # fmt: skip
+    monkeypatch.setattr("studygen.forked.can_fork", lambda: False)  # the same build, in this process alone
+    build(alone_root / "course", alone_root / "build")
+    manifest = "build/manifest.json"
+    assert (forked_root / manifest).read_bytes() == (alone_root / manifest).read_bytes()
+    # The decks' Markdown (rendered for Anki's MathJax in the child) reached the cache like the site's did.
+    assert _cached_entries(forked_root) == _cached_entries(alone_root) > 0
