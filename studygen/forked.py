@@ -30,14 +30,17 @@ def can_fork() -> bool:
 class Forked(Generic[T]):
     """`with Forked(work) as side: ...; value = side.result()`. Leaving the block early kills the child."""
 
-    def __init__(self, work: Callable[[], T], *, in_child: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, work: Callable[[], T], *, in_child: Callable[[], None] | None = None, may_fork: bool | None = None
+    ) -> None:
         self.work = work
         self.in_child = in_child  # runs first in the child, e.g. to open its own connections
+        self.may_fork = may_fork  # None: as can_fork() says when the block is entered
         self.pid: int | None = None
         self.pipe: int | None = None
 
     def __enter__(self) -> Forked[T]:
-        if not can_fork():
+        if not (can_fork() if self.may_fork is None else self.may_fork):
             return self
         read, write = os.pipe()
         # Ctrl-C and SIGTERM wait while the child is made: neither process may see one half-way through.
