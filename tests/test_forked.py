@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from studygen.build import build
-from studygen.forked import Forked, can_fork
+from studygen.forked import Forked
 from studygen.render.markup_cache import CACHE_FILE
 
 LINUX = sys.platform.startswith("linux")
