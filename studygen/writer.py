@@ -43,10 +43,9 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> None:
     except OSError as error:
         raise OutputError(f"cannot create the output folder in {parent}: {error.strerror}") from error
     try:
+        folders: set[str] = set()
         for relative in sorted(outputs):
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(outputs[relative])
+            _write_file(os.path.join(staging, relative), outputs[relative], folders)
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a published site must be readable
         _swap(staging, out_dir)
     except OSError as error:
@@ -55,6 +54,22 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> None:
     except BaseException:  # interrupted (Ctrl-C): leave the previous output as it was
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _write_file(path: str, data: bytes, folders: set[str]) -> None:
+    """A new file in the staging folder. Plain system calls, and each folder made once: a course writes thousands
+    of files, and pathlib's checks and buffered streams were half the writer's time."""
+    folder = os.path.dirname(path)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 def _temp_prefix(out_dir: Path) -> str:
