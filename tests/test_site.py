@@ -354,3 +354,22 @@ def _wait_for(probe, timeout: float = 10.0):  # type: ignore[no-untyped-def]
             return value
         time.sleep(0.1)
     raise AssertionError("timed out")
+
+
+def test_only_marked_pages_are_indexed_unless_no_page_is_marked() -> None:
+    from studygen.render.search import BackgroundIndex, search_records
+
+    graph, _ = check(SITE_COURSE)
+    records = len(search_records(graph))
+
+    def page_count(site: dict[str, bytes]) -> int:
+        with BackgroundIndex(graph, site) as index:
+            entry = json.loads(index.result()["pagefind/pagefind-entry.json"])
+        return entry["languages"]["en"]["page_count"]
+
+    plain = b"<html lang='en'><body><main><p>Residual shortcuts carry the signal.</p></main></body></html>"
+    marked = b"<html lang='en'><body><main data-pagefind-body><p>Plain networks degrade.</p></main></body></html>"
+    # A page without data-pagefind-body beside one with it is not indexed (as Pagefind itself would skip it) ...
+    assert page_count({"a.html": plain, "b.html": marked, "c.html": plain}) == 1 + records
+    # ... but a theme that marks no page at all has every page indexed whole.
+    assert page_count({"a.html": plain, "c.html": plain}) == 2 + records
