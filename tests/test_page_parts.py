@@ -27,6 +27,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "quiz-course"
 CHROMIUM = Path("/usr/bin/chromium")
 BUDGET = 100_000
 LONG = 60  # questions added to one topic: several parts' worth of MathML-heavy markup
+SHORT = 90  # short true/false questions added to it too
 OWN = len(yaml.safe_load((FIXTURE / "topics" / "all-types.yaml").read_text(encoding="utf-8"))["questions"])
 
 
@@ -86,6 +87,12 @@ def long_site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
                 "explanation": f"Question {n}: differentiate $x_L = x_l + \\sum_i F(x_i)$ term by term.",
             }
         )
+    # And short ones: with them the topic outgrows one page of the Q&A hub too, which must cut it between parts.
+    topic["questions"] += [
+        {"id": f"fact-{n}", "type": "true_false", "prompt": rf"Statement {n}: $x_{{{n}}}^2 \geq 0$ for real $x$.",
+         "answer": True, "explanation": "A square of a real number is never negative."}
+        for n in range(SHORT)
+    ]  # fmt: skip
     topic_file.write_text(yaml.safe_dump(topic, allow_unicode=True, sort_keys=False), encoding="utf-8")
     graph, problems = check(course)
     assert not [p for p in problems if p.severity == "error"], problems
@@ -139,9 +146,9 @@ def test_a_long_quiz_comes_in_parts_under_the_budget(long_site: dict[str, bytes]
         assert len(links) == len(paths)
         assert next(a for a in links if a.get("aria-current") == "page").get_text().startswith(f"Part {number}:")
         seen += keys
-    assert len(seen) == len(set(seen)) == LONG + OWN  # every question once
-    sizes = [len(_soup(long_site, p).select("li.quiz-q")) for p in paths]
-    assert max(sizes) - min(sizes) <= max(sizes) // 2  # balanced, not one big part and a straggler
+    assert len(seen) == len(set(seen)) == LONG + SHORT + OWN  # every question once
+    sizes = [len(long_site[p]) for p in paths]
+    assert max(sizes) < 1.5 * min(sizes), sizes  # balanced by weight, not one big part and a straggler
 
 
 def test_worksheet_and_key_parts_pair_up(long_site: dict[str, bytes]) -> None:
@@ -156,7 +163,7 @@ def test_worksheet_and_key_parts_pair_up(long_site: dict[str, bytes]) -> None:
         partner = sheet_tree.select_one("header a.ws-screen-only")["href"]
         assert partner == key.rpartition("/")[2]
     numbers = [int(li["value"]) for s in sheets for li in _soup(long_site, s).select("li.ws-q")]
-    assert numbers == list(range(1, LONG + OWN + 1))  # numbered straight through all parts
+    assert numbers == list(range(1, LONG + SHORT + OWN + 1))  # numbered straight through all parts
 
 
 def test_the_summary_page_links_the_first_part(long_site: dict[str, bytes]) -> None:
@@ -217,7 +224,11 @@ def test_parts_in_a_browser(long_server: str, scheme: str) -> None:
         assert tab.locator(".quiz-q .q-number").first.inner_text() == f"Question {part_one_size + 1}"
         tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
         problems = []
-        for path in ("topics/all-types/practice-2.html", "topics/all-types/answer-key-2.html"):
+        for path in (
+            "topics/all-types/practice-2.html",
+            "topics/all-types/answer-key-2.html",
+            "qa-2.html?type=true_false",
+        ):
             tab.goto(long_server + path)
             result = axe_module.Axe().run(tab, options={"runOnly": {"type": "tag", "values": tags}})
             if result.violations_count:
@@ -225,3 +236,27 @@ def test_parts_in_a_browser(long_server: str, scheme: str) -> None:
         browser.close()
     assert not problems, "\n".join(problems)
     assert errors == []
+
+
+def test_a_large_q_and_a_hub_comes_in_parts(long_site: dict[str, bytes]) -> None:
+    paths = _parts(long_site, "qa.html")
+    assert len(paths) >= 2
+    anchors: list[str] = []
+    for number, path in enumerate(paths, start=1):
+        assert _weight(long_site, path) < BUDGET, path
+        tree = _soup(long_site, path)
+        assert tree.h1.get_text().endswith(f"(part {number} of {len(paths)})")
+        current = tree.select_one(".parts-nav a[aria-current=page]")
+        assert current.get_text().startswith(f"Part {number}: ") and current["href"] == path
+        shown = [section["data-topic"] for section in tree.select("section.qa-topic")]
+        offered = [option["value"] for option in tree.select("select[name=topic] option") if option["value"]]
+        assert offered == shown  # the filters offer what this part holds
+        anchors += [li["id"] for li in tree.select("li.qa")]
+    answer_pages = [p for p in long_site if p.endswith("/answers.html")]
+    every = [li["id"] for p in answer_pages for li in _soup(long_site, p).select("li.qa")]
+    assert len(anchors) == len(set(anchors)) and sorted(anchors) == sorted(every)  # every question, once
+    # The long topic is cut between parts, headed in each; its answers page links to the first part holding it.
+    holding = [p for p in paths if _soup(long_site, p).select_one("section.qa-topic[data-topic=all-types]")]
+    assert len(holding) >= 2
+    answers = _soup(long_site, "topics/all-types/answers.html")
+    assert answers.find("a", href="../../qa.html?topic=all-types") is not None

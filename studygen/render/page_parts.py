@@ -14,16 +14,19 @@ from dataclasses import dataclass
 from itertools import accumulate, pairwise
 from typing import Any
 
+from studygen.render.pages import MATHML_NAMESPACE
+
 # Estimated question markup one page may hold: the 100 KB budget less the page's own frame (~10 KB) and its
 # minified stylesheets and scripts (~30 KB on a quiz, which also carries its answers as JSON; ~15 KB on a
 # printable sheet), with room left for the estimate's error.
 QUIZ_PART_BYTES = 50_000
 SHEET_PART_BYTES = 65_000
+# The Q&A hub (qa_bank.py estimates its share of each question closely, a little high): prompts and links, besides
+# its own frame and filter form (~5 KB) and its stylesheet and scripts (~13 KB).
+HUB_PART_BYTES = 80_000
 # What the templates wrap around a question, and around each of its options, beyond the content itself.
 _QUESTION_FRAME = 600
 _ITEM_FRAME = 150
-# Dropped from every page when it is written (see site.py), so it weighs nothing.
-_MATHML_NAMESPACE = ' xmlns="http://www.w3.org/1998/Math/MathML"'
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def estimated_bytes(view: Any) -> int:
     total = _QUESTION_FRAME
     for value in view.values() if isinstance(view, Mapping) else view:
         if isinstance(value, str):
-            total += len(value.encode("utf-8")) - value.count(_MATHML_NAMESPACE) * len(_MATHML_NAMESPACE)
+            total += len(value.encode("utf-8")) - value.count(MATHML_NAMESPACE) * len(MATHML_NAMESPACE)
         elif isinstance(value, Mapping):
             total += estimated_bytes(value) - _QUESTION_FRAME + _ITEM_FRAME
         elif isinstance(value, (list, tuple)):

@@ -103,7 +103,7 @@ def _three_pages(
                     "answer-key.html" if is_key else "worksheet.html",
                     _part_title(m.text(title_key, title=title), parts, part, m),
                     m.text(description_key, title=title),
-                    {"sheet": sheet, "parts": _parts_nav(parts, part)},
+                    {"sheet": sheet, "parts": _parts_nav(parts, part, m)},
                     crumbs,
                 )
             )
@@ -144,7 +144,7 @@ def _practice_pages(
         }
         heading = m.text("practice.heading_mixed" if mixed else "practice.heading", title=title)
         description = m.text("practice.description_mixed" if mixed else "practice.description", count=size, title=title)
-        context = {"quiz": quiz, "parts": _parts_nav(parts, part)}
+        context = {"quiz": quiz, "parts": _parts_nav(parts, part, m)}
         pages.append(Page(part.path, "practice.html", _part_title(heading, parts, part, m), description, context,
                           crumbs))  # fmt: skip
     return pages
@@ -156,12 +156,16 @@ def _part_title(title: str, parts: list[Part], part: Part, m: Messages) -> str:
     return m.text("parts.title", title=title, number=parts.index(part) + 1, count=len(parts))
 
 
-def _parts_nav(parts: list[Part], current: Part) -> list[dict[str, Any]]:
+def _parts_nav(parts: list[Part], current: Part, m: Messages) -> list[dict[str, Any]]:
     """Links between the parts of a page (none when there is only one), with the question numbers each holds."""
     if len(parts) == 1:
         return []
     return [
-        {"path": p.path, "number": n, "first": p.start + 1, "last": p.stop, "current": p == current}
+        {
+            "path": p.path,
+            "label": m.text("parts.link", number=n, first=p.start + 1, last=p.stop),
+            "current": p == current,
+        }
         for n, p in enumerate(parts, start=1)
     ]
 

@@ -1,8 +1,10 @@
 """The Q&A bank: every practice question of the course with its answer and explanation.
 
-It comes in two parts so that no page outgrows the weight budget as a course grows:
+It comes in two kinds of page so that no page outgrows the weight budget as a course grows:
 - `qa.html`, the hub: every question's prompt, with its subject, topic, level and type as data attributes that
-  `static/qa.js` filters on in the browser (no server needed; without JavaScript the whole list is shown);
+  `static/qa.js` filters on in the browser (no server needed; without JavaScript the whole list is shown). A
+  course too large for one page gets `qa-2.html`, ... too (see page_parts.py), each holding whole topics, its
+  filters offering what it holds;
 - `topics/<id>/answers.html`, one per topic: its questions with answers and explanations, which each prompt of
   the hub links to.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from markupsafe import Markup, escape
 
@@ -18,7 +21,8 @@ from studygen.content.graph import CourseGraph
 from studygen.content.model import BLANK_MARKER, Question, Topic
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
-from studygen.render.pages import QA_BANK_PATH, Page, topic_answers_path, topic_crumbs
+from studygen.render.page_parts import HUB_PART_BYTES, Part, cut
+from studygen.render.pages import MATHML_NAMESPACE, QA_BANK_PATH, Page, topic_answers_path, topic_crumbs
 from studygen.render.quizzes.views import blank_answers
 
 # Question types in the order the type filter lists them; each one's label is `qtype.<type>` in the catalogue.
@@ -33,6 +37,7 @@ QUESTION_TYPES = (
     "ordering",
 )
 LEVELS = ("beginner", "intermediate", "advanced")
+_FIGURE_BYTES = 500  # a figure shown with its prompt: <figure>, <img> with its size and alt text, caption
 
 
 @dataclass(frozen=True)
@@ -104,43 +109,80 @@ def qa_groups(items: list[QaItem]) -> list[QaGroup]:
 
 
 def plan_qa_bank(graph: CourseGraph) -> list[Page]:
-    """The hub and one answers page per topic that has questions."""
+    """The hub (in parts if the course is large) and one answers page per topic that has questions."""
     items = qa_items(graph)
     if not items:
         return []
-    subjects = [(s.id, s.title) for c in graph.course.categories for s in c.subjects if graph.topics_of(s.id)]
-    topics = [(t.id, t.title, t.subject) for t in graph.topics if t.questions]
     m = course_messages(graph)
-    types = [(key, m.text(f"qtype.{key}")) for key in QUESTION_TYPES if any(item.type == key for item in items)]
-    levels = [level for level in LEVELS if any(item.topic.level == level for item in items)]
     groups = qa_groups(items)
-    hub = Page(
-        QA_BANK_PATH,
-        "qa.html",
-        m.text("site.qa_bank"),
-        m.text("qa.description", count=len(items), course=graph.course.title),
-        {
-            "items": items,
-            "groups": groups,
-            "subjects": subjects,
-            "topics": topics,
-            "types": types,
-            "levels": levels,
-        },
-        ((m.text("site.home"), "index.html"),),
-    )
-    answers = [
+    # Cut between questions, so that even one very long topic fits: a topic cut in two is headed in both parts.
+    weights = [_hub_bytes(item) for item in items]
+    for group_start in accumulate((len(group.items) for group in groups[:-1]), initial=0):
+        weights[group_start] += _heading_bytes(items[group_start].topic)
+    parts = cut(QA_BANK_PATH, weights, HUB_PART_BYTES)
+    hub_of: dict[str, str] = {}
+    for part in parts:
+        for item in items[part.start : part.stop]:
+            hub_of.setdefault(item.topic.id, part.path)
+    pages = [_hub_part(graph, m, items, parts, part) for part in parts]
+    pages += [
         Page(
             topic_answers_path(group.topic.id),
             "qa-topic.html",
             m.text("qa.topic_title", title=group.topic.title),
             m.text("qa.topic_description", count=len(group.items), title=group.topic.title),
-            {"topic": group.topic, "group": group, **_subject_and_category(graph, group.topic)},
+            {
+                "topic": group.topic,
+                "group": group,
+                "hub": hub_of[group.topic.id],
+                **_subject_and_category(graph, group.topic),
+            },
             topic_crumbs(graph, group.topic),
         )
         for group in groups
     ]
-    return [hub, *answers]
+    return pages
+
+
+def _hub_bytes(item: QaItem) -> int:
+    """A question's share of the hub, a little over what qa.html makes of it: the prompt (with its figure, if any),
+    the labels and links around it, and its anchor, which it names four times (ids, link, aria-describedby)."""
+    prompt = str(item.prompt)
+    prompt_bytes = len(prompt.encode("utf-8")) - prompt.count(MATHML_NAMESPACE) * len(MATHML_NAMESPACE)
+    return prompt_bytes + 350 + 4 * len(item.anchor) + (_FIGURE_BYTES if item.figure_id else 0)
+
+
+def _heading_bytes(topic: Topic) -> int:
+    """A topic's heading in the hub, its links, and its entry in the topic filter."""
+    return 550 + 2 * len(topic.title.encode("utf-8")) + 2 * len(topic.id)
+
+
+def _hub_part(graph: CourseGraph, m: Messages, every: list[QaItem], parts: list[Part], part: Part) -> Page:
+    """One page of the hub. Its filters offer the subjects, topics, levels and types of the questions it holds."""
+    items = every[part.start : part.stop]
+    groups = qa_groups(items)
+    subjects = list(dict.fromkeys((group.subject_id, group.subject_title) for group in groups))
+    topics = [(group.topic.id, group.topic.title, group.subject_id) for group in groups]
+    types = [(key, m.text(f"qtype.{key}")) for key in QUESTION_TYPES if any(item.type == key for item in items)]
+    levels = [level for level in LEVELS if any(item.topic.level == level for item in items)]
+    title = m.text("site.qa_bank")
+    nav = []
+    if len(parts) > 1:
+        title = m.text("parts.title", title=title, number=parts.index(part) + 1, count=len(parts))
+        for number, other in enumerate(parts, start=1):
+            first, last = every[other.start].topic.title, every[other.stop - 1].topic.title
+            label = m.text("parts.topics_link" if first != last else "parts.topic_link", number=number, first=first,
+                           last=last)  # fmt: skip
+            nav.append({"path": other.path, "label": label, "current": other == part})
+    return Page(
+        part.path,
+        "qa.html",
+        title,
+        m.text("qa.description", count=len(every), course=graph.course.title),
+        {"items": items, "groups": groups, "subjects": subjects, "topics": topics, "types": types, "levels": levels,
+         "parts": nav},
+        ((m.text("site.home"), "index.html"),),
+    )  # fmt: skip
 
 
 def _subject_and_category(graph: CourseGraph, topic: Topic) -> dict[str, object]:

@@ -23,7 +23,7 @@ from studygen.render.flashcards import card_counts, plan_flashcard_pages
 from studygen.render.guide import figure_files, figure_html, plan_guide_pages
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
-from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
+from studygen.render.pages import MATHML_NAMESPACE, Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.practice import plan_practice_pages
 from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.search import plan_search_page
@@ -40,8 +40,6 @@ STUDY_PAGES = (
 )
 # Folders whose files are not pages: theme assets, and the search index that the pipeline adds after rendering.
 GENERATED_FOLDERS = ("static/", "pagefind/")
-# HTML's parser puts <math> in the MathML namespace by itself: the attribute is 43 bytes of nothing per formula.
-_MATHML_NAMESPACE = ' xmlns="http://www.w3.org/1998/Math/MathML"'
 IMPORTANCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -144,7 +142,7 @@ def render_site(graph: CourseGraph) -> dict[str, bytes]:
     for page in pages:
         helpers = _page_helpers(page, graph, existing, counts)
         html = env.get_template(page.template).render(page=page, course=graph.course, **helpers, **page.context)
-        outputs[page.path] = html.replace(_MATHML_NAMESPACE, "").encode("utf-8")
+        outputs[page.path] = html.replace(MATHML_NAMESPACE, "").encode("utf-8")
     outputs["sitemap.xml"] = _sitemap(graph.course, [p for p in pages if p.path != "404.html"]).encode("utf-8")
     for name, path in static_files(graph.root).items():
         outputs[f"static/{name}"] = asset_bytes(path)
