@@ -373,3 +373,18 @@ def test_only_marked_pages_are_indexed_unless_no_page_is_marked() -> None:
     assert page_count({"a.html": plain, "b.html": marked, "c.html": plain}) == 1 + records
     # ... but a theme that marks no page at all has every page indexed whole.
     assert page_count({"a.html": plain, "c.html": plain}) == 2 + records
+
+
+def test_pagefind_replies_are_read_whole_across_chunks() -> None:
+    import base64
+    import io
+
+    from studygen.render.search import _replies
+
+    messages = [{"message_id": 1, "payload": {"n": "x" * 300_000}}, {"message_id": 2, "payload": {}}]
+    wire = b"".join(base64.b64encode(json.dumps(m).encode()) + b"," for m in messages)
+    stream = io.BufferedReader(io.BytesIO(wire), buffer_size=4096)  # a reply spans several reads
+    replies = _replies(stream)
+    assert [next(replies), next(replies)] == messages
+    with pytest.raises(RuntimeError, match="stopped"):  # the service went away: said, not hung on
+        next(replies)

@@ -217,16 +217,22 @@ def _write_all(pipe: IO[bytes], messages: list[bytes]) -> None:
 
 
 def _replies(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
-    buffer = b""
+    """The service's replies, each base64 JSON ending in a comma. A reply's pieces are kept in a list and joined
+    once: the bundle comes back as one reply of tens of megabytes (~23 MB at 1,000 topics), and growing one buffer
+    and splitting it again for every 64 KB read made reading it quadratic (23 MB: 4.8 s, now 0.17 s; 73 MB: 74 s,
+    now 0.7 s)."""
+    pieces: list[bytes] = []
     while True:
         chunk = stream.read1(1 << 16)  # type: ignore[attr-defined]
         if not chunk:
             raise RuntimeError("the Pagefind service stopped unexpectedly")
-        buffer += chunk
-        *complete, buffer = buffer.split(b",")
-        for item in complete:
+        *complete, rest = chunk.split(b",")
+        for end in complete:
+            item = b"".join([*pieces, end])
+            pieces = []
             if item.strip():
                 yield json.loads(base64.b64decode(item))
+        pieces.append(rest)
 
 
 def _searchable(text: str) -> str:
