@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from itertools import accumulate, pairwise
 from typing import Any
 
-from studygen.render.pages import MATHML_NAMESPACE
+from studygen.render.i18n import Messages
+from studygen.render.markup import MATHML_NAMESPACE
 
 # Estimated question markup one page may hold: the 100 KB budget less the page's own frame (~10 KB) and its
 # minified stylesheets and scripts (~30 KB on a quiz, which also carries its answers as JSON; ~15 KB on a
@@ -46,13 +47,25 @@ def part_path(path: str, number: int) -> str:
     return f"{stem}-{number}{dot}{suffix}"
 
 
+def written_bytes(html: str) -> int:
+    """Bytes a piece of rendered HTML takes in a written page (which has no MathML namespace attributes)."""
+    return len(html.encode("utf-8")) - html.count(MATHML_NAMESPACE) * len(MATHML_NAMESPACE)
+
+
+def part_title(title: str, parts: list[Part], part: Part, m: Messages) -> str:
+    """A page's title, with "(part 2 of 3)" when it is one of several parts."""
+    if len(parts) == 1:
+        return title
+    return m.text("parts.title", title=title, number=parts.index(part) + 1, count=len(parts))
+
+
 def estimated_bytes(view: Any) -> int:
     """Roughly how many bytes of HTML a question's prepared view becomes: every string in it, plus a frame for the
     question and for each option, item or pair it lists."""
     total = _QUESTION_FRAME
     for value in view.values() if isinstance(view, Mapping) else view:
         if isinstance(value, str):
-            total += len(value.encode("utf-8")) - value.count(MATHML_NAMESPACE) * len(MATHML_NAMESPACE)
+            total += written_bytes(value)
         elif isinstance(value, Mapping):
             total += estimated_bytes(value) - _QUESTION_FRAME + _ITEM_FRAME
         elif isinstance(value, (list, tuple)):

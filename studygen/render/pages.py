@@ -39,9 +39,6 @@ def subject_path(category_id: str, subject_id: str) -> str:
     return f"{category_id}/{subject_id}/index.html"
 
 
-# HTML's parser puts <math> in the MathML namespace by itself: site.py drops this attribute from every page it
-# writes (43 bytes of nothing per formula), so page weights are estimated without it too.
-MATHML_NAMESPACE = ' xmlns="http://www.w3.org/1998/Math/MathML"'
 QA_BANK_PATH = "qa.html"
 SEARCH_PATH = "search.html"
 

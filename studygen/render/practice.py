@@ -16,7 +16,15 @@ from typing import Any
 
 from studygen.content.graph import CourseGraph
 from studygen.render.i18n import Messages, course_messages
-from studygen.render.page_parts import QUIZ_PART_BYTES, SHEET_PART_BYTES, Part, cut, estimated_bytes, part_path
+from studygen.render.page_parts import (
+    QUIZ_PART_BYTES,
+    SHEET_PART_BYTES,
+    Part,
+    cut,
+    estimated_bytes,
+    part_path,
+    part_title,
+)
 from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.quizzes.questions import (
     MIXED_QUIZ_SIZE,
@@ -101,7 +109,7 @@ def _three_pages(
                 Page(
                     part.path,
                     "answer-key.html" if is_key else "worksheet.html",
-                    _part_title(m.text(title_key, title=title), parts, part, m),
+                    part_title(m.text(title_key, title=title), parts, part, m),
                     m.text(description_key, title=title),
                     {"sheet": sheet, "parts": _parts_nav(parts, part, m)},
                     crumbs,
@@ -130,7 +138,10 @@ def _practice_pages(
         data = {
             "version": 1,
             "storageKey": f"studygen:{graph.course.id}:{part.path}",
-            "questions": {item.key: answers[i] for i, item in enumerate(items) if part.start <= i < part.stop},
+            "questions": {
+                item.key: answer
+                for item, answer in zip(items[part.start : part.stop], answers[part.start : part.stop], strict=True)
+            },
         }
         size = part.stop - part.start
         quiz: dict[str, Any] = {
@@ -145,15 +156,9 @@ def _practice_pages(
         heading = m.text("practice.heading_mixed" if mixed else "practice.heading", title=title)
         description = m.text("practice.description_mixed" if mixed else "practice.description", count=size, title=title)
         context = {"quiz": quiz, "parts": _parts_nav(parts, part, m)}
-        pages.append(Page(part.path, "practice.html", _part_title(heading, parts, part, m), description, context,
+        pages.append(Page(part.path, "practice.html", part_title(heading, parts, part, m), description, context,
                           crumbs))  # fmt: skip
     return pages
-
-
-def _part_title(title: str, parts: list[Part], part: Part, m: Messages) -> str:
-    if len(parts) == 1:
-        return title
-    return m.text("parts.title", title=title, number=parts.index(part) + 1, count=len(parts))
 
 
 def _parts_nav(parts: list[Part], current: Part, m: Messages) -> list[dict[str, Any]]:

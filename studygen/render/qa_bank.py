@@ -3,8 +3,8 @@
 It comes in two kinds of page so that no page outgrows the weight budget as a course grows:
 - `qa.html`, the hub: every question's prompt, with its subject, topic, level and type as data attributes that
   `static/qa.js` filters on in the browser (no server needed; without JavaScript the whole list is shown). A
-  course too large for one page gets `qa-2.html`, ... too (see page_parts.py), each holding whole topics, its
-  filters offering what it holds;
+  course too large for one page gets `qa-2.html`, ... too (see page_parts.py), cut between questions (a topic
+  cut in two is headed in both parts), each part's filters offering what it holds;
 - `topics/<id>/answers.html`, one per topic: its questions with answers and explanations, which each prompt of
   the hub links to.
 """
@@ -21,8 +21,8 @@ from studygen.content.graph import CourseGraph
 from studygen.content.model import BLANK_MARKER, Question, Topic
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
-from studygen.render.page_parts import HUB_PART_BYTES, Part, cut
-from studygen.render.pages import MATHML_NAMESPACE, QA_BANK_PATH, Page, topic_answers_path, topic_crumbs
+from studygen.render.page_parts import HUB_PART_BYTES, Part, cut, part_title, written_bytes
+from studygen.render.pages import QA_BANK_PATH, Page, topic_answers_path, topic_crumbs
 from studygen.render.quizzes.views import blank_answers
 
 # Question types in the order the type filter lists them; each one's label is `qtype.<type>` in the catalogue.
@@ -147,9 +147,7 @@ def plan_qa_bank(graph: CourseGraph) -> list[Page]:
 def _hub_bytes(item: QaItem) -> int:
     """A question's share of the hub, a little over what qa.html makes of it: the prompt (with its figure, if any),
     the labels and links around it, and its anchor, which it names four times (ids, link, aria-describedby)."""
-    prompt = str(item.prompt)
-    prompt_bytes = len(prompt.encode("utf-8")) - prompt.count(MATHML_NAMESPACE) * len(MATHML_NAMESPACE)
-    return prompt_bytes + 350 + 4 * len(item.anchor) + (_FIGURE_BYTES if item.figure_id else 0)
+    return written_bytes(str(item.prompt)) + 350 + 4 * len(item.anchor) + (_FIGURE_BYTES if item.figure_id else 0)
 
 
 def _heading_bytes(topic: Topic) -> int:
@@ -165,10 +163,8 @@ def _hub_part(graph: CourseGraph, m: Messages, every: list[QaItem], parts: list[
     topics = [(group.topic.id, group.topic.title, group.subject_id) for group in groups]
     types = [(key, m.text(f"qtype.{key}")) for key in QUESTION_TYPES if any(item.type == key for item in items)]
     levels = [level for level in LEVELS if any(item.topic.level == level for item in items)]
-    title = m.text("site.qa_bank")
     nav = []
     if len(parts) > 1:
-        title = m.text("parts.title", title=title, number=parts.index(part) + 1, count=len(parts))
         for number, other in enumerate(parts, start=1):
             first, last = every[other.start].topic.title, every[other.stop - 1].topic.title
             label = m.text("parts.topics_link" if first != last else "parts.topic_link", number=number, first=first,
@@ -177,7 +173,7 @@ def _hub_part(graph: CourseGraph, m: Messages, every: list[QaItem], parts: list[
     return Page(
         part.path,
         "qa.html",
-        title,
+        part_title(m.text("site.qa_bank"), parts, part, m),
         m.text("qa.description", count=len(every), course=graph.course.title),
         {"items": items, "groups": groups, "subjects": subjects, "topics": topics, "types": types, "levels": levels,
          "parts": nav},

@@ -12,9 +12,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-# The MathML namespace as JSON spells it. HTML's parser puts <math> in that namespace by itself, so the attribute is
-# 45 bytes of nothing per formula (site.py drops the plain form from whole pages).
-_JSON_MATHML_NAMESPACE = ' xmlns=\\"http://www.w3.org/1998/Math/MathML\\"'
+from studygen.render.markup import MATHML_NAMESPACE
+
+# The MathML namespace attribute as it reads inside a JSON string: dropped here as site.py drops it from pages.
+_JSON_MATHML_NAMESPACE = json.dumps(MATHML_NAMESPACE)[1:-1]
 
 
 def script_json(data: Any) -> Markup:

@@ -22,8 +22,8 @@ from studygen.content.model import Course
 from studygen.render.flashcards import card_counts, plan_flashcard_pages
 from studygen.render.guide import figure_files, figure_html, plan_guide_pages
 from studygen.render.i18n import Messages, course_messages
-from studygen.render.markup import plain_text, render_markdown
-from studygen.render.pages import MATHML_NAMESPACE, Page, category_path, subject_path, topic_crumbs, topic_path
+from studygen.render.markup import MATHML_NAMESPACE, plain_text, render_markdown
+from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.practice import plan_practice_pages
 from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.search import plan_search_page
