@@ -192,7 +192,8 @@ class PagefindBackend:
         writer = threading.Thread(target=_write_all, args=(pipe, messages), daemon=True)
         writer.start()  # write from a thread: replies must be drained while requests go in, or both pipes fill
         answers: dict[int, dict[str, Any]] = {}
-        while wanted - answers.keys():
+        # Counted, not recomputed as `wanted - answers.keys()` per reply: that made 30,000 records quadratic (48 s).
+        while len(answers) < len(wanted):
             reply = next(replies)
             payload = reply.get("payload") or {}
             if payload.get("type") == "Error":
