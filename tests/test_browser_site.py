@@ -171,6 +171,17 @@ def test_search_finds_flashcards_and_questions(page: Any, site_url: str) -> None
     page.locator("#search-results li").first.wait_for(timeout=SLOW)
     hrefs = page.locator("#search-results li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert "topics/shortcuts/flashcards.html#card-shortcut-cost" in hrefs
+    # Each card is a result of its own (a sub-result of its topic's search document), with its kind and front.
+    card = page.locator("#search-results li").nth(hrefs.index("topics/shortcuts/flashcards.html#card-shortcut-cost"))
+    assert card.locator(".kind").inner_text() == "Flashcard · Shortcut Connections"
+    assert card.locator("a").inner_text() == "What does an identity shortcut cost?"
+    assert card.locator("mark").count() >= 1
+    assert len(hrefs) == len(set(hrefs))
+    # A word in nearly everything: cards and questions count one by one, and only the first 20 are shown.
+    page.goto(site_url + "search.html?q=a")
+    page.get_by_text("showing the first 20").wait_for(timeout=SLOW)
+    assert page.locator("#search-results li").count() == 20
+    assert int(page.locator("#search-status").inner_text().split()[0]) > 20
     page.goto(site_url + "search.html?q=residual+units+ResNet-110")
     page.locator("#search-results li").first.wait_for(timeout=SLOW)
     hrefs = page.locator("#search-results li a").evaluate_all("links => links.map(a => a.getAttribute('href'))")

@@ -24,6 +24,7 @@ from bs4 import BeautifulSoup
 from studygen.build import build, check
 from studygen.render.cards import study_cards
 from studygen.render.flashcards import card_counts, topic_cards
+from studygen.render.pages import topic_path
 
 SITE_COURSE = Path(__file__).parent / "fixtures" / "site-course"
 BUNDLED = Path(__file__).parent.parent / "content"
@@ -283,12 +284,40 @@ def test_search_index_is_built_in_the_pipeline(site_dir: Path) -> None:
     entry = json.loads((bundle / "pagefind-entry.json").read_text())
     assert list(entry["languages"]) == ["en"]
     graph, _ = check(SITE_COURSE)
-    records = sum(len(topic_cards(graph, t)) + len(t.questions) for t in graph.topics)
+    # Each topic's cards and its questions are one document each, whose sections are the cards and questions.
+    collections = sum(bool(topic_cards(graph, t)) + bool(t.questions) for t in graph.topics)
     indexed_pages = 3 + 2 + 2 + 1  # summaries, guides, subjects, the category
-    assert entry["languages"]["en"]["page_count"] == indexed_pages + records
+    assert entry["languages"]["en"]["page_count"] == indexed_pages + collections
     assert not list(bundle.glob("pagefind-ui*")) and not list(bundle.glob("pagefind-component-ui*"))
     manifest = json.loads((site_dir.parent / "manifest.json").read_text())
     assert "site/pagefind/pagefind.js" in manifest["files"]
+
+
+def test_every_card_and_question_is_a_section_of_its_topics_search_document(site_dir: Path) -> None:
+    import gzip
+
+    fragments = {}
+    for file in (site_dir / "pagefind" / "fragment").iterdir():
+        data = gzip.decompress(file.read_bytes())
+        fragment = json.loads(data[data.index(b"{") :])  # after Pagefind's own signature
+        fragments[fragment["url"]] = fragment
+    graph, _ = check(SITE_COURSE)
+    checked = 0
+    for topic in graph.topics:
+        cards, questions = topic_cards(graph, topic), topic.questions
+        flashcards_url, answers_url = (f"/{topic_path(topic.id, page)}" for page in ("flashcards.html", "answers.html"))
+        assert (flashcards_url in fragments) == bool(cards) and (answers_url in fragments) == bool(questions)
+        if cards:
+            document = fragments[flashcards_url]
+            assert document["meta"]["kind"] == f"Flashcard · {topic.title}"
+            assert [a["id"] for a in document["anchors"]] == [f"card-{c.id}" for c in cards]
+            checked += len(cards)
+        if questions:
+            document = fragments[answers_url]
+            assert document["meta"]["kind"] == f"Question · {topic.title}"
+            assert [a["id"] for a in document["anchors"]] == [f"q-{topic.id}-{q.id}" for q in questions]
+            checked += len(questions)
+    assert checked > 20
 
 
 def test_two_builds_with_search_index_are_byte_identical(tmp_path: Path) -> None:
@@ -357,10 +386,10 @@ def _wait_for(probe, timeout: float = 10.0):  # type: ignore[no-untyped-def]
 
 
 def test_only_marked_pages_are_indexed_unless_no_page_is_marked() -> None:
-    from studygen.render.search import BackgroundIndex, search_records
+    from studygen.render.search import BackgroundIndex, search_collections
 
     graph, _ = check(SITE_COURSE)
-    records = len(search_records(graph))
+    collections = len(search_collections(graph))
 
     def page_count(site: dict[str, bytes]) -> int:
         with BackgroundIndex(graph, site) as index:
@@ -370,9 +399,9 @@ def test_only_marked_pages_are_indexed_unless_no_page_is_marked() -> None:
     plain = b"<html lang='en'><body><main><p>Residual shortcuts carry the signal.</p></main></body></html>"
     marked = b"<html lang='en'><body><main data-pagefind-body><p>Plain networks degrade.</p></main></body></html>"
     # A page without data-pagefind-body beside one with it is not indexed (as Pagefind itself would skip it) ...
-    assert page_count({"a.html": plain, "b.html": marked, "c.html": plain}) == 1 + records
+    assert page_count({"a.html": plain, "b.html": marked, "c.html": plain}) == 1 + collections
     # ... but a theme that marks no page at all has every page indexed whole.
-    assert page_count({"a.html": plain, "c.html": plain}) == 2 + records
+    assert page_count({"a.html": plain, "c.html": plain}) == 2 + collections
 
 
 def test_pagefind_replies_are_read_whole_across_chunks() -> None:

@@ -60,28 +60,55 @@
       return;
     }
     const search = await engine.search(query);
-    const found = await Promise.all(search.results.slice(0, LIMIT).map((result) => result.data()));
+    // A topic's flashcards and questions are one document each, whose matching sections (sub-results) are the
+    // results; other pages are results themselves. Pages are loaded until more than LIMIT results are known.
+    const entries = [];
+    let loaded = 0;
+    while (entries.length <= LIMIT && loaded < search.results.length) {
+      const batch = search.results.slice(loaded, loaded + LIMIT);
+      loaded += batch.length;
+      for (const data of await Promise.all(batch.map((result) => result.data()))) entries.push(...entriesOf(data));
+    }
     if (ticket !== latest) return; // a newer query has started
-    for (const data of found) {
+    for (const entry of entries.slice(0, LIMIT)) {
       const item = document.createElement("li");
       const kind = document.createElement("span");
       kind.className = "kind";
-      kind.textContent = (data.meta && data.meta.kind) || t("page");
+      kind.textContent = entry.kind;
       const anchor = document.createElement("a");
-      anchor.href = link(data.url);
-      anchor.textContent = (data.meta && data.meta.title) || data.url;
+      anchor.href = link(entry.url);
+      anchor.textContent = entry.title;
       const heading = document.createElement("h2");
       heading.className = "result-title";
       heading.append(anchor);
       const text = document.createElement("p");
-      text.append(excerpt(data.excerpt || ""));
+      text.append(excerpt(entry.excerpt || ""));
       item.append(kind, heading, text);
       results.append(item);
     }
-    const total = search.results.length;
+    const total = entries.length;
     if (total === 0) status.textContent = t("none", { query });
+    else if (loaded < search.results.length) status.textContent = t("results_more", { query, limit: LIMIT });
     else if (total > LIMIT) status.textContent = t("results_limited", { count: total, query, limit: LIMIT });
     else status.textContent = t("results", { count: total, query });
+  }
+
+  function entriesOf(data) {
+    const meta = data.meta || {};
+    if (meta.collection === "items") {
+      return data.sub_results
+        .filter((sub) => sub.anchor)
+        .map((sub) => ({ kind: meta.kind, title: shorten(sub.title), url: sub.url, excerpt: sub.excerpt }));
+    }
+    return [{ kind: meta.kind || t("page"), title: meta.title || data.url, url: data.url, excerpt: data.excerpt }];
+  }
+
+  // A card's front or a question's prompt as a result title: at most 90 characters, cut at a word.
+  function shorten(text) {
+    if (text.length <= 90) return text;
+    const cut = text.slice(0, 89);
+    const space = cut.lastIndexOf(" ");
+    return (space > 0 ? cut.slice(0, space) : cut) + "…";
   }
 
   form.addEventListener("submit", (event) => {
