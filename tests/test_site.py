@@ -387,9 +387,10 @@ def _wait_for(probe, timeout: float = 10.0):  # type: ignore[no-untyped-def]
 
 def test_only_marked_pages_are_indexed_unless_no_page_is_marked() -> None:
     from studygen.render.search import BackgroundIndex, search_collections
+    from studygen.render.site import plan_pages
 
     graph, _ = check(SITE_COURSE)
-    collections = len(search_collections(graph))
+    collections = len(search_collections(graph, plan_pages(graph)))
 
     def page_count(site: dict[str, bytes]) -> int:
         with BackgroundIndex(graph, site) as index:

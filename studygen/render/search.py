@@ -25,10 +25,8 @@ from html import escape
 from typing import IO, Any
 
 from studygen.content.graph import CourseGraph
-from studygen.render.flashcards import FLASHCARDS_FILE, topic_cards
 from studygen.render.i18n import course_messages
-from studygen.render.pages import SEARCH_PATH, Page, topic_answers_path, topic_path
-from studygen.render.qa_bank import qa_items
+from studygen.render.pages import SEARCH_PATH, Page
 
 INDEX_FOLDER = "pagefind"
 # The metadata that marks a search document whose sub-results are the results (a topic's cards or questions).
@@ -52,28 +50,28 @@ def plan_search_page(graph: CourseGraph) -> list[Page]:
     ]
 
 
-def search_collections(graph: CourseGraph, *, marked: bool = True) -> dict[str, str]:
+def search_collections(graph: CourseGraph, pages: list[Page], *, marked: bool = True) -> dict[str, str]:
     """Each topic's flashcards and questions as one search document per page, keyed by that page's URL.
 
     Every card and question is a heading with the id of its place on the page, so that Pagefind returns it as a
     sub-result with its own link, title and excerpt; the search page lists those sub-results one by one. One
     document per topic rather than one record per card keeps Pagefind's work (and its file count) in step with
     the number of topics: 30,000 records took it 27 s and 1.6 GB, against a few seconds for 2,000 documents.
+    The documents are made from the planned pages' own views of the cards and questions, rendered once.
     `marked`: whether the site's pages mark their text with data-pagefind-body (then so must these documents).
     """
     m = course_messages(graph)
-    questions: dict[str, list[tuple[str, str, str]]] = {}
-    for item in qa_items(graph):
-        questions.setdefault(item.topic.id, []).append((item.anchor, item.prompt_text, item.answer_text))
     documents: dict[str, str] = {}
-    for topic in graph.topics:
-        cards = [(f"card-{c.id}", c.front_text, c.back_text) for c in topic_cards(graph, topic)]
-        if cards:
-            kind = m.text("search.kind.flashcard", topic=topic.title)
-            documents["/" + topic_path(topic.id, FLASHCARDS_FILE)] = _collection(kind, cards, marked)
-        if topic.id in questions:
-            kind = m.text("search.kind.question", topic=topic.title)
-            documents["/" + topic_answers_path(topic.id)] = _collection(kind, questions[topic.id], marked)
+    for page in pages:
+        if page.template == "flashcards.html":
+            kind, topic = "search.kind.flashcard", page.context["topic"]
+            items = [(f"card-{c.id}", c.front_text, c.back_text) for c in page.context["cards"]]
+        elif page.template == "qa-topic.html":
+            kind, topic = "search.kind.question", page.context["group"].topic
+            items = [(i.anchor, i.prompt_text, i.answer_text) for i in page.context["group"].items]
+        else:
+            continue
+        documents["/" + page.path] = _collection(m.text(kind, topic=topic.title), items, marked)
     return documents
 
 
@@ -100,7 +98,8 @@ class BackgroundIndex:
     Pagefind and waits for the helper thread before the exception goes on.
     """
 
-    def __init__(self, graph: CourseGraph, site: Mapping[str, bytes]) -> None:
+    def __init__(self, graph: CourseGraph, site: Mapping[str, bytes], planned: list[Page] | None = None) -> None:
+        """`planned`: the site's pages as planned for rendering (planned again if not given)."""
         self.language = graph.course.language.split("-")[0]
         pages = {path: data for path, data in sorted(site.items()) if path.endswith(".html")}
         # Once any page has data-pagefind-body, Pagefind indexes no page without it, so those are not sent at all:
@@ -108,7 +107,11 @@ class BackgroundIndex:
         # (A theme without the attribute anywhere has every page indexed whole, as Pagefind would.)
         marked = {path: data for path, data in pages.items() if _BODY_MARK in data}
         pages = marked or pages
-        collections = search_collections(graph, marked=bool(marked))
+        if planned is None:
+            from studygen.render.site import plan_pages  # the site module imports this one
+
+            planned = plan_pages(graph)
+        collections = search_collections(graph, planned, marked=bool(marked))
         # A page with a collection is searched through it (per card, per question), not indexed a second time.
         documents = {"/" + path: data.decode("utf-8") for path, data in pages.items() if "/" + path not in collections}
         documents.update(collections)

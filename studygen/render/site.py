@@ -131,10 +131,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def render_site(graph: CourseGraph) -> dict[str, bytes]:
-    """Every file of the site, keyed by its path under site/."""
+def render_site(graph: CourseGraph, pages: list[Page] | None = None) -> dict[str, bytes]:
+    """Every file of the site, keyed by its path under site/. `pages`: plan_pages(graph), if already planned."""
     env = make_environment(graph.root)
-    pages = plan_pages(graph)
+    pages = plan_pages(graph) if pages is None else pages
     existing = {page.path for page in pages}
     # Computed once per build: every page's library shows counts, and recounting per page made builds quadratic.
     counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
