@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,20 @@ class CourseGraph:
     # build after drawing; renderers read them like the rest of the course.
     drawn_figures: dict[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def _topics_by_id(self) -> dict[str, Topic]:
+        return {t.id: t for t in self.topics}
+
+    @cached_property
+    def _topics_by_subject(self) -> dict[str, list[Topic]]:
+        by_subject: dict[str, list[Topic]] = {}
+        for t in self.topics:
+            by_subject.setdefault(t.subject, []).append(t)
+        return by_subject
+
     def topic(self, topic_id: str) -> Topic:
-        return next(t for t in self.topics if t.id == topic_id)
+        # Indexed once: renderers look topics up for every link, and a scan per lookup grows with the square of N.
+        return self._topics_by_id[topic_id]
 
     def subject(self, subject_id: str) -> tuple[Category, Subject]:
         for category in self.course.categories:
@@ -42,7 +55,7 @@ class CourseGraph:
         raise KeyError(subject_id)
 
     def topics_of(self, subject_id: str) -> list[Topic]:
-        return [t for t in self.topics if t.subject == subject_id]
+        return list(self._topics_by_subject.get(subject_id, ()))
 
     def figure(self, figure_id: str) -> FigureSpec:
         return next(f for f in self.course.figures if f.id == figure_id)
