@@ -16,6 +16,7 @@ from studygen.content.formulas import formula_problems
 from studygen.content.graph import CourseGraph, check_course
 from studygen.content.loader import load_course
 from studygen.errors import ContentError, Problem
+from studygen.render.output_cache import RECORDS_FILE, OutputCache
 from studygen.writer import write_outputs
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class BuildReport:
     files: int
     warnings: list[Problem]
     topics: int
+    kept: int = 0  # pages (and the search index) kept from the previous build, unchanged
+    rendered: int = 0  # those rendered afresh
 
 
 def check(course_dir: Path, *, strict: bool = False) -> tuple[CourseGraph, list[Problem]]:
@@ -46,8 +49,9 @@ def check(course_dir: Path, *, strict: bool = False) -> tuple[CourseGraph, list[
     return graph, problems
 
 
-def render_all(graph: CourseGraph) -> dict[str, bytes]:
-    """Every output file, keyed by its path under the output folder. Pure: reads the course, writes nothing."""
+def render_all(graph: CourseGraph, previous: OutputCache | None = None) -> dict[str, bytes]:
+    """Every output file, keyed by its path under the output folder. Reads the course, and where `previous` is
+    given the last build's outputs that it can keep (studygen.render.output_cache); writes nothing."""
     from studygen.content.schema import schema_files
     from studygen.forked import Forked
     from studygen.render import markup
@@ -69,8 +73,8 @@ def render_all(graph: CourseGraph) -> dict[str, bytes]:
     # and then Pagefind indexing the site in its own process. Each output is the same as rendered alone.
     with Forked(decks_and_exports, in_child=store.after_fork if store else None) as side:
         pages = plan_pages(graph)
-        site = render_site(graph, pages)
-        with BackgroundIndex(graph, site, pages) as search:
+        site = render_site(graph, pages, previous)
+        with BackgroundIndex(graph, site, pages, previous) as search:
             anki, quizzes, markup_changes = side.result()
             site.update(search.result())
     if store is not None and markup_changes is not None:
@@ -96,9 +100,12 @@ def build(course_dir: Path, out_dir: Path, *, strict: bool = False) -> BuildRepo
         graph, warnings = check(course_dir, strict=strict)
         graph, figure_warnings = with_drawn_figures(graph, strict=strict)
         warnings = warnings + figure_warnings
-        outputs = _render_reporting_template_errors(graph)
+        previous = OutputCache.for_build(out_dir, graph)
+        outputs = _render_reporting_template_errors(graph, previous)
+    files = len(outputs)
+    outputs[RECORDS_FILE] = previous.records()  # after the manifest: not an output to publish or compare
     write_outputs(outputs, out_dir)
-    return BuildReport(out_dir, len(outputs), warnings, len(graph.topics))
+    return BuildReport(out_dir, files, warnings, len(graph.topics), previous.kept, previous.rendered)
 
 
 def with_drawn_figures(graph: CourseGraph, *, strict: bool = False) -> tuple[CourseGraph, list[Problem]]:
@@ -122,14 +129,14 @@ def with_drawn_figures(graph: CourseGraph, *, strict: bool = False) -> tuple[Cou
     return dataclasses.replace(graph, drawn_figures=drawn), warnings
 
 
-def _render_reporting_template_errors(graph: CourseGraph) -> dict[str, bytes]:
+def _render_reporting_template_errors(graph: CourseGraph, previous: OutputCache) -> dict[str, bytes]:
     """A broken template (e.g. a course's own override) is reported like content, with its file and line."""
     import jinja2
 
     from studygen.render.markup import MarkupError
 
     try:
-        return render_all(graph)
+        return render_all(graph, previous)
     except jinja2.TemplateSyntaxError as error:
         where = error.filename or error.name or "template"
         raise ContentError([Problem(where, error.lineno, 1, "", f"template error: {error.message}")]) from None

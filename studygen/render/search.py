@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import subprocess
 import threading
@@ -26,9 +27,11 @@ from typing import IO, Any
 
 from studygen.content.graph import CourseGraph
 from studygen.render.i18n import course_messages
+from studygen.render.output_cache import OutputCache, code_digest
 from studygen.render.pages import SEARCH_PATH, Page
 
 INDEX_FOLDER = "pagefind"
+INDEX_UNIT = "site/pagefind/"  # the index's name in the output cache
 # The metadata that marks a search document whose sub-results are the results (a topic's cards or questions).
 COLLECTION = "items"
 _BODY_MARK = b"data-pagefind-body"
@@ -98,8 +101,15 @@ class BackgroundIndex:
     Pagefind and waits for the helper thread before the exception goes on.
     """
 
-    def __init__(self, graph: CourseGraph, site: Mapping[str, bytes], planned: list[Page] | None = None) -> None:
-        """`planned`: the site's pages as planned for rendering (planned again if not given)."""
+    def __init__(
+        self,
+        graph: CourseGraph,
+        site: Mapping[str, bytes],
+        planned: list[Page] | None = None,
+        previous: OutputCache | None = None,
+    ) -> None:
+        """`planned`: the site's pages as planned for rendering (planned again if not given); `previous`: the last
+        build's index is kept if every document sent to Pagefind is the same (studygen.render.output_cache)."""
         self.language = graph.course.language.split("-")[0]
         pages = {path: data for path, data in sorted(site.items()) if path.endswith(".html")}
         # Once any page has data-pagefind-body, Pagefind indexes no page without it, so those are not sent at all:
@@ -121,21 +131,32 @@ class BackgroundIndex:
         self.backend = PagefindBackend()
         self.outcome: dict[str, bytes] | BaseException | None = None
         self.thread = threading.Thread(target=self._run, args=(requests,), name="studygen-pagefind", daemon=True)
+        self.previous, self.key = previous, _index_key(self.language, requests)
+        kept = previous.take(INDEX_UNIT, self.key) if previous else None
+        if kept is not None:
+            self.outcome = {path.removeprefix("site/"): data for path, data in kept.items()}
 
     def __enter__(self) -> BackgroundIndex:
-        self.thread.start()
+        if self.outcome is None:
+            self.thread.start()
         return self
 
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
         if error is not None:
             self.backend.stop()
-        self.thread.join()
+        if self.thread.is_alive():
+            self.thread.join()
 
     def result(self) -> dict[str, bytes]:
+        if self.thread.ident is None:
+            assert isinstance(self.outcome, dict)  # kept from the previous build
+            return self.outcome
         self.thread.join()
         if isinstance(self.outcome, BaseException):
             raise self.outcome
         assert self.outcome is not None
+        if self.previous:
+            self.previous.keep(INDEX_UNIT, self.key, (), {f"site/{p}": data for p, data in self.outcome.items()})
         return self.outcome
 
     def _run(self, requests: list[dict[str, Any]]) -> None:
@@ -219,6 +240,14 @@ class PagefindBackend:
                 answers[reply["message_id"]] = payload
         writer.join()
         return [answers[i] for i in sorted(answers)]
+
+
+def _index_key(language: str, requests: list[dict[str, Any]]) -> str:
+    """Everything Pagefind is given (our code and Pagefind's version are in every key of the output cache)."""
+    digest = hashlib.sha256(f"{code_digest()}\0{language}".encode())
+    for request in requests:
+        digest.update(b"\0" + request["url"].encode() + b"\0" + request["file_contents"].encode())
+    return digest.hexdigest()
 
 
 def _encode(message: dict[str, Any]) -> bytes:

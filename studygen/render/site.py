@@ -7,10 +7,11 @@ its target is built. Every link is relative, so the site works from any sub-path
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jinja2
@@ -18,16 +19,17 @@ from markupsafe import Markup
 
 from studygen import __version__
 from studygen.content.graph import CourseGraph
-from studygen.content.model import Course
+from studygen.content.model import Course, Topic
 from studygen.render.flashcards import card_counts, plan_flashcard_pages
 from studygen.render.guide import figure_files, figure_html, plan_guide_pages
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import MATHML_NAMESPACE, plain_text, render_markdown
+from studygen.render.output_cache import Fingerprint, OutputCache, frame_digest
 from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.practice import plan_practice_pages
 from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.search import plan_search_page
-from studygen.render.theme import asset_bytes, make_environment, static_files
+from studygen.render.theme import asset_bytes, make_environment, static_files, theme_dir
 
 # The study pages a topic may have besides its summary, in the order the summary page links them (with the
 # catalogue key of each one's label).
@@ -131,18 +133,30 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def render_site(graph: CourseGraph, pages: list[Page] | None = None) -> dict[str, bytes]:
-    """Every file of the site, keyed by its path under site/. `pages`: plan_pages(graph), if already planned."""
+def render_site(
+    graph: CourseGraph, pages: list[Page] | None = None, previous: OutputCache | None = None
+) -> dict[str, bytes]:
+    """Every file of the site, keyed by its path under site/. `pages`: plan_pages(graph), if already planned;
+    `previous`: the last build's pages, kept where their inputs are unchanged (see studygen.render.output_cache)."""
     env = make_environment(graph.root)
     pages = plan_pages(graph) if pages is None else pages
     existing = {page.path for page in pages}
     # Computed once per build: every page's library shows counts, and recounting per page made builds quadratic.
     counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
+    keys = _page_keys(graph, pages, counts, previous) if previous else {}
     outputs: dict[str, bytes] = {}
     for page in pages:
-        helpers = _page_helpers(page, graph, existing, counts)
+        key = keys.get(page.path)
+        kept = previous.take(f"site/{page.path}", key) if previous and key else None
+        if kept is not None:
+            outputs[page.path] = kept[f"site/{page.path}"]
+            continue
+        reached: set[str] = set()
+        helpers = _page_helpers(page, graph, existing, counts, reached)
         html = env.get_template(page.template).render(page=page, course=graph.course, **helpers, **page.context)
         outputs[page.path] = html.replace(MATHML_NAMESPACE, "").encode("utf-8")
+        if previous and key:
+            previous.keep(f"site/{page.path}", key, reached, {f"site/{page.path}": outputs[page.path]})
     outputs["sitemap.xml"] = _sitemap(graph.course, [p for p in pages if p.path != "404.html"]).encode("utf-8")
     for name, path in static_files(graph.root).items():
         outputs[f"static/{name}"] = asset_bytes(path)
@@ -150,11 +164,54 @@ def render_site(graph: CourseGraph, pages: list[Page] | None = None) -> dict[str
     return outputs
 
 
+def _page_keys(
+    graph: CourseGraph, pages: list[Page], counts: dict[str, dict[str, int]], previous: OutputCache
+) -> dict[str, str]:
+    """Each page's key: the build's frame, the page's plan and its whole context. A page whose context cannot be
+    fingerprinted has no key, and is always rendered."""
+    frame = frame_digest(graph, theme_dir(), (page.path for page in pages), previous.out_dir)
+    fingerprint = Fingerprint(previous.digests)
+    totals = [sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")]  # the home page's
+    keys = {}
+    for page in pages:
+        with contextlib.suppress(TypeError):
+            keys[page.path] = fingerprint.of(frame, totals, page.path, page.template, page.title, page.description,
+                                             page.crumbs, page.context)  # fmt: skip
+    return keys
+
+
+class _Reaching(list):  # type: ignore[type-arg]
+    """The course's topics as a page sees them: a page that goes through them has reached them all."""
+
+    def __init__(self, topics: tuple[Topic, ...], reached: set[str]) -> None:
+        super().__init__(topics)
+        self.reached = reached
+
+    def __iter__(self) -> Iterator[Topic]:
+        self.reached.update(topic.id for topic in list.__iter__(self))
+        return list.__iter__(self)
+
+
 def _page_helpers(
-    page: Page, graph: CourseGraph, existing: set[str], counts: dict[str, dict[str, int]]
+    page: Page, graph: CourseGraph, existing: set[str], counts: dict[str, dict[str, int]], reached: set[str]
 ) -> dict[str, Any]:
+    """What a template may call. Those that read a topic from outside the page's context note it in `reached`,
+    so that the page is rendered again when that topic changes."""
     here = posixpath.dirname(page.path)
     messages = course_messages(graph)
+
+    def topics_of(subject_id: str) -> list[Topic]:
+        topics = graph.topics_of(subject_id)
+        reached.update(topic.id for topic in topics)
+        return topics
+
+    def topic_by_id(topic_id: str) -> Topic:
+        reached.add(topic_id)
+        return graph.topic(topic_id)
+
+    def topic_counts(topic: Topic) -> dict[str, int]:
+        reached.add(topic.id)
+        return counts[topic.id]
 
     def url(target: str) -> str:
         """A relative link from this page to another output path, which may end in a #fragment."""
@@ -181,7 +238,7 @@ def _page_helpers(
     return {
         "url": url,
         "study_links": study_links,
-        "topics_of": graph.topics_of,
+        "topics_of": topics_of,
         "exists": exists,
         "topic_url": topic_url,
         "topic_path": topic_path,
@@ -191,14 +248,14 @@ def _page_helpers(
         + ("" if page.path == "index.html" else page.path.removesuffix("index.html")),
         "md": _markdown_filter(),
         "md_inline": _markdown_filter(inline=True),
-        "topic_by_id": graph.topic,
+        "topic_by_id": topic_by_id,
         "t": messages.html,
         "js_messages": js_messages,
         "level_label": lambda level: messages.text(f"level.{level}"),
         "sorted_takeaways": lambda takeaways: sorted(takeaways, key=lambda t: IMPORTANCE_ORDER[t.importance]),
         "study_time": lambda minutes: _study_time(minutes, messages),
-        "counts": lambda topic: counts[topic.id],
-        "course_topics": graph.topics,
+        "counts": topic_counts,
+        "course_topics": _Reaching(graph.topics, reached),
         "totals": {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")},
         "theme_script": Markup(THEME_SCRIPT),  # our own constant, not content
         # A figure drawn on any page (practice, worksheets): built by guide.figure_html, which escapes content.

@@ -1,0 +1,222 @@
+"""Outputs of the previous build that this build can keep instead of rendering them again.
+
+An output unit (a page of the site, the search index) is kept when its key and the topics it read are unchanged:
+
+- the key covers what every unit may see (`Frame`: our code and the libraries it renders with, the theme, every
+  file of the course that is not a topic file, the course's settings, its drawn figures and the set of pages),
+  plus the unit's own inputs (a page's plan and a fingerprint of its whole context);
+- the topics a unit reached beyond its context (a page's links to other topics, the library's topic lists) are
+  recorded while it renders, each with its topic's digest (a hash of the topic as validated).
+
+The bytes are read back from the previous output folder and checked against the SHA-256 recorded with them, so a
+file changed or removed by hand is rendered again. The records are a file of the output itself
+(`.studygen-outputs.json`, outside the published `site/` and not in the manifest), written and swapped in with
+the files they describe, and gone with them. The cache can only save time: a record that is missing, stale or
+unreadable means rendering afresh, and the output is byte-identical to a clean build's (the tests build both ways
+after edits of every kind).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from enum import Enum
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path, PurePath
+from typing import Any
+
+from pydantic import BaseModel
+
+import studygen
+from studygen.content.graph import CourseGraph
+from studygen.content.loader import topic_files
+from studygen.content.model import Topic
+
+RECORDS_FILE = ".studygen-outputs.json"
+_FORMAT = 1
+# Libraries whose output lands in pages or the search index (besides our own code).
+_LIBRARIES = [
+    "jinja2",
+    "markupsafe",
+    "markdown",
+    "nh3",
+    "latex2mathml",
+    "pydantic",
+    "pagefind-bin",
+    "rjsmin",
+    "rcssmin",
+]
+
+
+@cache
+def code_digest() -> str:
+    """Changes with any of our code, and with the version of any library that renders."""
+    digest = hashlib.sha256()
+    package = Path(studygen.__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    for library in _LIBRARIES:
+        digest.update(f"\0{library}={version(library)}".encode())
+    return digest.hexdigest()
+
+
+def topic_digests(graph: CourseGraph) -> dict[str, str]:
+    """Each topic's digest: a hash of the topic as validated, so exactly what the renderers read."""
+    return {t.id: hashlib.blake2b(_json(t), digest_size=16).hexdigest() for t in graph.topics}
+
+
+def _json(model: BaseModel) -> bytes:
+    # As the runtime type: a field declared as a base class may hold a subclass (a cloze card), whose own fields
+    # must count too.
+    return model.model_dump_json(serialize_as_any=True).encode()
+
+
+def frame_digest(graph: CourseGraph, theme_folder: Path, pages: Iterable[str], out_dir: Path) -> str:
+    """What every unit of a build may see, besides its own inputs and the topics it reaches."""
+    digest = hashlib.sha256(f"{_FORMAT}\0{code_digest()}\0".encode())
+    digest.update(_json(graph.course))
+    topic_paths = set(topic_files(graph.root))
+    for folder in (theme_folder, graph.root):  # the theme, and the course's own files (its templates, images...)
+        for path in _files(folder):
+            if path not in topic_paths and not path.is_relative_to(out_dir):  # an output inside the course
+                digest.update(f"\0{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes())
+    for figure_id, drawn in sorted(graph.drawn_figures.items()):
+        digest.update(f"\0figure:{figure_id}\0".encode() + drawn.svg + drawn.png)
+    # Which topics there are, in which subject: lists and links follow from it.
+    digest.update(json.dumps([(t.id, t.subject) for t in graph.topics]).encode())
+    digest.update("\0".join(sorted(pages)).encode())
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    for base, folders, files in os.walk(folder):
+        folders[:] = sorted(f for f in folders if not f.startswith("."))  # caches, version control, build staging
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(base, name)
+
+
+class Fingerprint:
+    """A hash of a value made of strings, numbers, lists, dicts, dataclasses and content models.
+
+    A topic inside the value counts by its digest (computed once per build). Raises TypeError for anything else,
+    which a caller takes as "cannot be kept": nothing unknown can stand in for a page's inputs."""
+
+    def __init__(self, digests: Mapping[str, str]) -> None:
+        self.digests = digests
+        self.models: dict[int, bytes] = {}  # id -> JSON of the content models already seen this build
+        self._held: list[object] = []  # keeps those models alive, so that their ids stay theirs
+
+    def of(self, *values: object) -> str:
+        digest = hashlib.blake2b(digest_size=20)
+        for value in values:
+            self._feed(digest, value)
+        return digest.hexdigest()
+
+    def _feed(self, digest: Any, value: object) -> None:
+        if isinstance(value, str):  # Markup too: its text is what renders
+            data = value.encode()
+            digest.update(b"s%d:" % len(data) + data)
+        elif value is None or isinstance(value, (bool, int, float)):
+            digest.update(b"n" + repr(value).encode() + b";")
+        elif isinstance(value, (list, tuple)):
+            digest.update(b"l%d:" % len(value))
+            for item in value:
+                self._feed(digest, item)
+        elif isinstance(value, dict):
+            digest.update(b"d%d:" % len(value))
+            for key, item in value.items():
+                self._feed(digest, key)
+                self._feed(digest, item)
+        elif isinstance(value, Topic):
+            digest.update(b"t" + self.digests[value.id].encode())
+        elif isinstance(value, BaseModel):
+            digest.update(b"m" + self._model_json(value))
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            digest.update(b"c" + type(value).__qualname__.encode())
+            for each in dataclasses.fields(value):
+                self._feed(digest, getattr(value, each.name))
+        elif isinstance(value, Enum):
+            self._feed(digest, value.value)
+        elif isinstance(value, PurePath):
+            self._feed(digest, value.as_posix())
+        else:
+            raise TypeError(f"cannot fingerprint a {type(value).__name__}")
+
+    def _model_json(self, model: BaseModel) -> bytes:
+        known = self.models.get(id(model))
+        if known is None:
+            known = self.models[id(model)] = _json(model)
+            self._held.append(model)
+        return known
+
+
+@dataclasses.dataclass
+class Kept:
+    key: str
+    reached: dict[str, str]  # topic id -> its digest when the unit was rendered
+    files: dict[str, str]  # path -> SHA-256 of its bytes
+
+
+class OutputCache:
+    """The previous build's units, and this build's records for the next one."""
+
+    def __init__(self, out_dir: Path, digests: dict[str, str]) -> None:
+        self.out_dir = out_dir
+        self.digests = digests
+        self.previous = _read_records(out_dir / RECORDS_FILE)
+        self.current: dict[str, Kept] = {}
+        self.kept = 0
+        self.rendered = 0
+
+    @classmethod
+    def for_build(cls, out_dir: Path, graph: CourseGraph) -> OutputCache:
+        return cls(out_dir.resolve(), topic_digests(graph))
+
+    def take(self, unit: str, key: str) -> dict[str, bytes] | None:
+        """The unit's files as the previous build wrote them, if it can be kept; None if it must be rendered."""
+        record = self.previous.get(unit)
+        if record is None or record.key != key:
+            return None
+        if any(self.digests.get(topic) != digest for topic, digest in record.reached.items()):
+            return None
+        files: dict[str, bytes] = {}
+        for path, sha in record.files.items():
+            try:
+                data = (self.out_dir / path).read_bytes()
+            except OSError:
+                return None
+            if hashlib.sha256(data).hexdigest() != sha:
+                return None
+            files[path] = data
+        self.current[unit] = record
+        self.kept += 1
+        return files
+
+    def keep(self, unit: str, key: str, reached: Iterable[str], files: Mapping[str, bytes]) -> None:
+        """Record a unit rendered in this build (the files as written into the output folder, by their path)."""
+        self.rendered += 1
+        self.current[unit] = Kept(
+            key,
+            {topic: self.digests[topic] for topic in sorted(set(reached))},
+            {path: hashlib.sha256(data).hexdigest() for path, data in files.items()},
+        )
+
+    def records(self) -> bytes:
+        """This build's records, for the next build: written into the output with the files they describe."""
+        units = {unit: dataclasses.asdict(kept) for unit, kept in sorted(self.current.items())}
+        return json.dumps({"format": _FORMAT, "units": units}, separators=(",", ":")).encode()
+
+
+def _read_records(record_file: Path) -> dict[str, Kept]:
+    try:
+        data = json.loads(record_file.read_text())
+        if data.get("format") != _FORMAT:
+            return {}
+        return {unit: Kept(**fields) for unit, fields in data["units"].items()}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}

@@ -1,0 +1,130 @@
+"""Rebuilds that keep the previous build's unchanged pages give exactly the files of a clean build.
+
+Each test builds a course, edits it, rebuilds into the same folder (keeping what it can) and builds the edited
+course afresh into another folder with no records: the two outputs must be byte-identical, file for file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from studygen.build import BuildReport, build
+
+SITE_COURSE = Path(__file__).parent / "fixtures" / "site-course"
+
+
+def _manifest(out: Path) -> dict[str, str]:
+    return json.loads((out / "manifest.json").read_text())["files"]
+
+
+def _rebuild_matches_clean_build(tmp_path: Path, edit: Callable[[Path], None]) -> tuple[BuildReport, BuildReport]:
+    """Build, edit, rebuild; then build the edited course afresh. Returns the first build's and the rebuild's
+    reports, after checking that the rebuild's output equals the fresh one's."""
+    course = tmp_path / "work" / "course"
+    shutil.copytree(SITE_COURSE, course)
+    first = build(course, tmp_path / "out")
+    edit(course)
+    again = build(course, tmp_path / "out")
+    fresh_course = tmp_path / "fresh" / "course"  # its own cache folder: nothing to keep
+    shutil.copytree(course, fresh_course)
+    fresh = build(fresh_course, tmp_path / "fresh-out")
+    assert fresh.kept == 0
+    assert _manifest(tmp_path / "out") == _manifest(tmp_path / "fresh-out")
+    for path in _manifest(tmp_path / "fresh-out"):
+        assert (tmp_path / "out" / path).read_bytes() == (tmp_path / "fresh-out" / path).read_bytes(), path
+    return first, again
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_an_unchanged_course_keeps_every_page_and_the_search_index(tmp_path: Path) -> None:
+    first, again = _rebuild_matches_clean_build(tmp_path, lambda course: None)
+    assert first.kept == 0 and first.rendered > 20
+    assert again.rendered == 0 and again.kept == first.rendered
+
+
+def test_editing_one_topics_text_renders_only_the_pages_that_show_it(tmp_path: Path) -> None:
+    def edit(course: Path) -> None:
+        _replace(course / "topics/shortcuts.yaml", "Its only cost is one", "Its only cost is a single")
+
+    first, again = _rebuild_matches_clean_build(tmp_path, edit)
+    assert 0 < again.rendered < first.rendered / 2
+    assert again.kept + again.rendered == first.rendered
+
+
+@pytest.mark.parametrize(
+    ("where", "old", "new"),
+    [
+        # A title shows on other topics' pages (links, learning paths) and in every list of topics.
+        ("topics/gradient-descent.yaml", "title: Gradient Descent", "title: Gradient Descent Revisited"),
+        # A question shows in the practice quizzes, worksheets, answer keys and the Q&A bank.
+        ("topics/shortcuts.yaml", "What does an identity shortcut cost?", "What does a plain identity shortcut cost?"),
+        # The course's own settings reach every page.
+        ("course.yaml", "title: ", "title: Renamed "),
+    ],
+    ids=["topic title", "flashcard", "course"],
+)
+def test_edits_that_reach_other_pages_match_a_clean_build(tmp_path: Path, where: str, old: str, new: str) -> None:
+    _rebuild_matches_clean_build(tmp_path, lambda course: _replace(course / where, old, new))
+
+
+def test_adding_and_removing_topics_and_a_course_template_match_a_clean_build(tmp_path: Path) -> None:
+    def add_topic(course: Path) -> None:
+        text = (course / "topics/learning-rates.yaml").read_text()
+        (course / "topics/momentum.yaml").write_text(
+            text.replace("id: learning-rates", "id: momentum").replace("title: ", "title: Momentum and ", 1)
+        )
+
+    _rebuild_matches_clean_build(tmp_path / "add", add_topic)
+
+    def remove_topic(course: Path) -> None:
+        (course / "topics/learning-rates.yaml").unlink()
+        _replace(
+            course / "topics/shortcuts.yaml",
+            "  - topic: learning-rates\n",
+            "  - text: Learning rates\n    level: advanced\n",
+        )
+
+    _rebuild_matches_clean_build(tmp_path / "remove", remove_topic)
+
+    def override_template(course: Path) -> None:
+        (course / "templates").mkdir()
+        theme = Path(__file__).parents[1] / "templates" / "404.html"
+        (course / "templates" / "404.html").write_text(theme.read_text().replace("</main>", "<p>Lost?</p></main>"))
+
+    first, again = _rebuild_matches_clean_build(tmp_path / "template", override_template)
+    # The theme is part of every page's key; the search index is kept, as the pages it indexes are unchanged.
+    assert again.rendered == first.rendered - 1 and again.kept == 1
+
+
+def test_a_file_changed_in_the_output_by_hand_is_rendered_again(tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    shutil.copytree(SITE_COURSE, course)
+    first = build(course, tmp_path / "out")
+    page = tmp_path / "out" / "site" / "topics" / "shortcuts" / "guide.html"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"Shortcut", b"Shortcat"))
+    (tmp_path / "out" / "site" / "index.html").unlink()
+    again = build(course, tmp_path / "out")
+    assert again.rendered == 2 and again.kept == first.rendered - 2
+    assert page.read_bytes() == original
+
+
+def test_damaged_records_mean_a_full_render(tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    shutil.copytree(SITE_COURSE, course)
+    first = build(course, tmp_path / "out")
+    built = _manifest(tmp_path / "out")
+    (tmp_path / "out" / ".studygen-outputs.json").write_text("{not json")
+    again = build(course, tmp_path / "out")
+    assert again.kept == 0 and again.rendered == first.rendered
+    assert _manifest(tmp_path / "out") == built
