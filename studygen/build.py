@@ -96,12 +96,14 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None) -> dict[
 def build(course_dir: Path, out_dir: Path, *, strict: bool = False) -> BuildReport:
     from studygen.render.markup_cache import persistent_markup
 
-    with persistent_markup(course_dir):
+    with persistent_markup(course_dir) as markup_store:
         graph, warnings = check(course_dir, strict=strict)
         graph, figure_warnings = with_drawn_figures(graph, strict=strict)
         warnings = warnings + figure_warnings
         previous = OutputCache.for_build(out_dir, graph)
         outputs = _render_reporting_template_errors(graph, previous)
+        if markup_store is not None:
+            markup_store.saw_everything = previous.kept == 0
     files = len(outputs)
     outputs[RECORDS_FILE] = previous.records()  # after the manifest: not an output to publish or compare
     write_outputs(outputs, out_dir)

@@ -30,6 +30,7 @@ def course(tmp_path: Path) -> Path:
 
 def fresh_build(course: Path, out: Path) -> dict[str, str]:
     render_markdown.cache_clear()  # as in a new process: only the cache on disk carries over
+    shutil.rmtree(out, ignore_errors=True)  # and no previous output to keep pages from
     build(course, out)
     return digest(out)
 

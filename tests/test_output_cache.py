@@ -128,3 +128,22 @@ def test_damaged_records_mean_a_full_render(tmp_path: Path) -> None:
     again = build(course, tmp_path / "out")
     assert again.kept == 0 and again.rendered == first.rendered
     assert _manifest(tmp_path / "out") == built
+
+
+def test_a_rebuild_that_keeps_pages_keeps_their_markdown_in_the_markup_cache(tmp_path: Path) -> None:
+    import sqlite3
+
+    def rows() -> int:
+        with sqlite3.connect(tmp_path / ".studygen-cache" / "markup.sqlite") as connection:
+            return connection.execute("SELECT count(*) FROM markup").fetchone()[0]
+
+    course = tmp_path / "course"
+    shutil.copytree(SITE_COURSE, course)
+    build(course, tmp_path / "out")
+    before = rows()
+    with sqlite3.connect(tmp_path / ".studygen-cache" / "markup.sqlite") as connection:  # enough to prune
+        connection.executemany("INSERT INTO markup VALUES (?, ?)", ((f"old-{i}".encode(), "") for i in range(900)))
+    _replace(course / "topics/shortcuts.yaml", "Its only cost is one", "Its only cost is a single")
+    again = build(course, tmp_path / "out")
+    # The kept pages' Markdown was not asked for, but it is still the course's: not pruned as unused.
+    assert again.kept > 0 and rows() >= before + 900

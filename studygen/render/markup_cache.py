@@ -42,6 +42,9 @@ class MarkupStore:
         self.new: dict[bytes, str] = {}
         self.used: set[bytes] = set()
         self.inherited: set[bytes] = set()  # in a forked child: what the parent had rendered before the fork
+        # Whether this build rendered every page: only then is what it did not use no longer needed (a page kept
+        # from the last build used its Markdown without asking for it).
+        self.saw_everything = True
 
     def key(self, text: str, math: str, inline: bool) -> bytes:
         return hashlib.blake2b(b"\0".join((self.salt, math.encode(), b"1" if inline else b"0", text.encode()))).digest()
@@ -81,7 +84,7 @@ class MarkupStore:
             self.connection.executemany("INSERT OR REPLACE INTO markup VALUES (?, ?)", self.new.items())
             # Keep the cache near the size of the course: once it holds twice what this build used, drop the rest.
             (stored,) = self.connection.execute("SELECT count(*) FROM markup").fetchone()
-            if stored > 2 * len(self.used):
+            if stored > 2 * len(self.used) and self.saw_everything:
                 self.connection.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
                 self.connection.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
                 self.connection.execute("DELETE FROM markup WHERE key NOT IN (SELECT key FROM used)")
