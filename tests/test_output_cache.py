@@ -77,7 +77,7 @@ def test_edits_that_reach_other_pages_match_a_clean_build(tmp_path: Path, where:
     _rebuild_matches_clean_build(tmp_path, lambda course: _replace(course / where, old, new))
 
 
-def test_adding_and_removing_topics_and_a_course_template_match_a_clean_build(tmp_path: Path) -> None:
+def test_adding_and_removing_topics_match_a_clean_build(tmp_path: Path) -> None:
     def add_topic(course: Path) -> None:
         text = (course / "topics/learning-rates.yaml").read_text()
         (course / "topics/momentum.yaml").write_text(
@@ -96,14 +96,28 @@ def test_adding_and_removing_topics_and_a_course_template_match_a_clean_build(tm
 
     _rebuild_matches_clean_build(tmp_path / "remove", remove_topic)
 
-    def override_template(course: Path) -> None:
-        (course / "templates").mkdir()
-        theme = Path(__file__).parents[1] / "templates" / "404.html"
-        (course / "templates" / "404.html").write_text(theme.read_text().replace("</main>", "<p>Lost?</p></main>"))
 
-    first, again = _rebuild_matches_clean_build(tmp_path / "template", override_template)
-    # The theme is part of every page's key; the search index is kept, as the pages it indexes are unchanged.
-    assert again.rendered == first.rendered - 1 and again.kept == 1
+@pytest.mark.parametrize(
+    ("template", "old", "new", "pages", "index"),
+    [
+        ("404.html", "{% block main %}", "{% block main %}<p>Lost?</p>", "site/404.html", 0),
+        ("flashcards.html", "{% block main %}", "{% block main %}<p>Cards</p>", "site/topics/*/flashcards.html", 0),
+        # Every page changes, the indexed ones too: the search index is made again.
+        ("base.html", "<body", "<!-- every page -->\n<body", "site/**/*.html", 1),
+    ],
+)
+def test_a_course_template_renders_again_the_pages_that_use_it(
+    tmp_path: Path, template: str, old: str, new: str, pages: str, index: int
+) -> None:
+    def override(course: Path) -> None:
+        (course / "templates").mkdir()
+        theme = (Path(__file__).parents[1] / "templates" / template).read_text()
+        assert old in theme
+        (course / "templates" / template).write_text(theme.replace(old, new, 1))
+
+    first, again = _rebuild_matches_clean_build(tmp_path, override)
+    using = [p for p in (tmp_path / "out").glob(pages) if "pagefind" not in p.parts]
+    assert using and again.rendered == len(using) + index and again.kept == first.rendered - len(using) - index
 
 
 def test_a_file_changed_in_the_output_by_hand_is_rendered_again(tmp_path: Path) -> None:

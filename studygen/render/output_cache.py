@@ -22,13 +22,15 @@ import dataclasses
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path, PurePath
 from typing import Any
 
+import jinja2
+from jinja2 import meta
 from pydantic import BaseModel
 
 import studygen
@@ -79,10 +81,15 @@ def frame_digest(graph: CourseGraph, theme_folder: Path, pages: Iterable[str], o
     """What every unit of a build may see, besides its own inputs and the topics it reaches."""
     digest = hashlib.sha256(f"{_FORMAT}\0{code_digest()}\0".encode())
     digest.update(_json(graph.course))
-    topic_paths = set(topic_files(graph.root))
-    for folder in (theme_folder, graph.root):  # the theme, and the course's own files (its templates, images...)
+    # The course's own files (its images, results...) and the interface strings; not the topic files (each unit
+    # has its topics' digests) and not the templates and assets, which pages reach only through Jinja's loader
+    # (each page has its templates' digest, `template_digests`).
+    skipped = set(topic_files(graph.root))
+    for templates in (theme_folder, graph.root / "templates"):
+        skipped.update(path for path in _files(templates) if not path.is_relative_to(templates / "messages"))
+    for folder in (theme_folder, graph.root):
         for path in _files(folder):
-            if path not in topic_paths and not path.is_relative_to(out_dir):  # an output inside the course
+            if path not in skipped and not path.is_relative_to(out_dir):  # an output inside the course
                 digest.update(f"\0{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes())
     for figure_id, drawn in sorted(graph.drawn_figures.items()):
         digest.update(f"\0figure:{figure_id}\0".encode() + drawn.svg + drawn.png)
@@ -90,6 +97,35 @@ def frame_digest(graph: CourseGraph, theme_folder: Path, pages: Iterable[str], o
     digest.update(json.dumps([(t.id, t.subject) for t in graph.topics]).encode())
     digest.update("\0".join(sorted(pages)).encode())
     return digest.hexdigest()
+
+
+def template_digests(env: jinja2.Environment) -> Callable[[str], str]:
+    """A digest per page template: its source and the sources of every template it extends, imports or includes,
+    as the environment finds them (a course's own templates first, then the theme's). A template that names
+    another by a variable could reach any: its digest covers them all."""
+
+    @cache
+    def own(name: str) -> tuple[bytes, tuple[str | None, ...]]:
+        assert env.loader is not None
+        source, _, _ = env.loader.get_source(env, name)
+        return source.encode(), tuple(meta.find_referenced_templates(env.parse(source)))
+
+    @cache
+    def closure(name: str) -> str:
+        digest, seen, waiting = hashlib.sha256(), set(), [name]
+        while waiting:
+            current = waiting.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            source, references = own(current)
+            digest.update(f"\0{current}\0".encode() + source)
+            if None in references:
+                waiting += env.list_templates()
+            waiting += [reference for reference in references if reference is not None]
+        return digest.hexdigest()
+
+    return closure
 
 
 def _files(folder: Path) -> Iterator[Path]:

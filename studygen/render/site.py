@@ -24,7 +24,7 @@ from studygen.render.flashcards import card_counts, plan_flashcard_pages
 from studygen.render.guide import figure_files, figure_html, plan_guide_pages
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import MATHML_NAMESPACE, plain_text, render_markdown
-from studygen.render.output_cache import Fingerprint, OutputCache, frame_digest
+from studygen.render.output_cache import Fingerprint, OutputCache, frame_digest, template_digests
 from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.practice import plan_practice_pages
 from studygen.render.qa_bank import plan_qa_bank
@@ -143,7 +143,7 @@ def render_site(
     existing = {page.path for page in pages}
     # Computed once per build: every page's library shows counts, and recounting per page made builds quadratic.
     counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
-    keys = _page_keys(graph, pages, counts, previous) if previous else {}
+    keys = _page_keys(graph, pages, counts, previous, template_digests(env)) if previous else {}
     outputs: dict[str, bytes] = {}
     for page in pages:
         key = keys.get(page.path)
@@ -165,18 +165,22 @@ def render_site(
 
 
 def _page_keys(
-    graph: CourseGraph, pages: list[Page], counts: dict[str, dict[str, int]], previous: OutputCache
+    graph: CourseGraph,
+    pages: list[Page],
+    counts: dict[str, dict[str, int]],
+    previous: OutputCache,
+    templates: Callable[[str], str],
 ) -> dict[str, str]:
-    """Each page's key: the build's frame, the page's plan and its whole context. A page whose context cannot be
-    fingerprinted has no key, and is always rendered."""
+    """Each page's key: the build's frame, its templates, its plan and its whole context. A page whose context
+    cannot be fingerprinted has no key, and is always rendered."""
     frame = frame_digest(graph, theme_dir(), (page.path for page in pages), previous.out_dir)
     fingerprint = Fingerprint(previous.digests)
     totals = [sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")]  # the home page's
     keys = {}
     for page in pages:
         with contextlib.suppress(TypeError):
-            keys[page.path] = fingerprint.of(frame, totals, page.path, page.template, page.title, page.description,
-                                             page.crumbs, page.context)  # fmt: skip
+            keys[page.path] = fingerprint.of(frame, templates(page.template), totals, page.path, page.title,
+                                             page.description, page.crumbs, page.context)  # fmt: skip
     return keys
 
 
