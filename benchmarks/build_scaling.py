@@ -54,8 +54,9 @@ def median_of(repeat: int, command: list[str], cwd: Path | None = None, before: 
 
 
 def rendered_again() -> str:
-    """From the last build's report: how many pages it rendered, of how many ("all" when it kept none)."""
-    found = re.search(r"; (\d+) of (\d+) pages kept", LAST_OUTPUT[0])
+    """From the last build's report: how many units (pages, packages, exports, the search index) it rendered, of
+    how many ("all" when it kept none)."""
+    found = re.search(r"; (\d+) of (\d+) pages, packages and exports kept", LAST_OUTPUT[0])
     return f"{int(found[2]) - int(found[1])}/{found[2]}" if found else "all"
 
 
@@ -181,7 +182,8 @@ def main() -> None:
         f"\nstart-up: `studygen --help` {startup_help * 1000:.0f} ms; build of a 1-topic course {startup_build:.2f} s"
     )
     print("ours: clean build (no markup cache, no previous output); warm: rebuilt, nothing changed; edit: one topic")
-    print("edited; tmpl: one template edited; rendered: pages rendered again, of all pages (the rest were kept).")
+    print("edited; tmpl: one template edited; rendered: pages, packages, exports and search index rendered again, of")
+    print("all of them (the rest were kept from the previous build).")
     print("x mkdocs / x hugo: our clean pages per second divided by theirs (theirs build only the guide pages).")
 
 

@@ -16,7 +16,7 @@ from studygen.content.formulas import formula_problems
 from studygen.content.graph import CourseGraph, check_course
 from studygen.content.loader import load_course
 from studygen.errors import ContentError, Problem
-from studygen.render.output_cache import RECORDS_FILE, OutputCache
+from studygen.render.output_cache import RECORDS_FILE, OutputCache, OutputChanges
 from studygen.writer import write_outputs
 
 if TYPE_CHECKING:
@@ -64,9 +64,10 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None) -> dict[
     figure_bytes = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
     store = markup.current_store()
 
-    def decks_and_exports() -> tuple[dict[str, bytes], dict[str, bytes], MarkupChanges | None]:
-        anki = render_anki(graph, content_times(graph), figure_bytes)
-        return anki, render_quizzes(graph), store.changes() if store else None
+    def decks_and_exports() -> tuple[dict[str, bytes], dict[str, bytes], MarkupChanges | None, OutputChanges | None]:
+        anki = render_anki(graph, content_times(graph), figure_bytes, previous)
+        quizzes = render_quizzes(graph, previous)
+        return anki, quizzes, store.changes() if store else None, previous.changes() if previous else None
 
     outputs: dict[str, bytes] = {}
     # Three things at once where the machine allows: the decks and quiz exports in a forked child, the site here,
@@ -75,10 +76,12 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None) -> dict[
         pages = plan_pages(graph)
         site = render_site(graph, pages, previous)
         with BackgroundIndex(graph, site, pages, previous) as search:
-            anki, quizzes, markup_changes = side.result()
+            anki, quizzes, markup_changes, output_changes = side.result()
             site.update(search.result())
     if store is not None and markup_changes is not None:
         store.merge(markup_changes)
+    if previous is not None and output_changes is not None:
+        previous.merge(output_changes)
     for path, data in site.items():
         outputs[f"site/{path}"] = data
     for name, data in schema_files().items():

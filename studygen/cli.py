@@ -95,7 +95,8 @@ def build(out: Output, course_dir: Path, out_dir: Path, strict: bool) -> None:
     report = _run(lambda: run_build(course_dir, out_dir, strict=strict))
     for warning in report.warnings:
         out.info(warning.format())
-    kept = f"; {report.kept} of {report.kept + report.rendered} pages kept from the last build" if report.kept else ""
+    total = report.kept + report.rendered
+    kept = f"; {report.kept} of {total} pages, packages and exports kept from the last build" if report.kept else ""
     out.info(f"Built {report.topics} topic(s) into {report.out_dir} ({report.files} files{kept}).")
 
 

@@ -27,12 +27,18 @@ from studygen.render.anki_package import DeckContent, build_apkg
 from studygen.render.anki_text import deck_tsv
 from studygen.render.cards import study_cards
 from studygen.render.i18n import course_messages
+from studygen.render.output_cache import Fingerprint, OutputCache, code_digest, folder_digest, kept_or_rendered
+from studygen.render.theme import theme_dir
 
 
 def render_anki(
-    graph: CourseGraph, times: ContentTimes | Mapping[str, int], figures: Mapping[str, bytes] | None = None
+    graph: CourseGraph,
+    times: ContentTimes | Mapping[str, int],
+    figures: Mapping[str, bytes] | None = None,
+    previous: OutputCache | None = None,
 ) -> dict[str, bytes]:
-    """Every Anki output. `times`: topic id -> seconds of its last change; `figures`: figure id -> image bytes."""
+    """Every Anki output. `times`: topic id -> seconds of its last change; `figures`: figure id -> image bytes;
+    `previous`: the last build's packages, kept where their decks are the same (studygen.render.output_cache)."""
     if not isinstance(times, ContentTimes):
         times = ContentTimes(dict(times), "given")
     media = Media.from_figures(graph, figures or {})
@@ -41,12 +47,27 @@ def render_anki(
     outputs: dict[str, bytes] = {}
     if not decks:
         return outputs
+    hint = course_messages(graph).text("quiz.hint")
+    # A package is made from its decks, its media and our note types (code and the theme's anki/ files) alone.
+    fingerprint = Fingerprint({})
+    frame = f"{code_digest()}\0{folder_digest(theme_dir() / 'anki')}\0{hint}"
     course_time = max(deck.time for deck in decks)
-    outputs[f"{graph.course.id}.apkg"] = build_apkg(decks, _media_of(decks, media), course_time)
+
+    def course_package() -> dict[str, bytes]:
+        return {f"{graph.course.id}.apkg": build_apkg(decks, _media_of(decks, media), course_time)}
+
+    key = fingerprint.of(frame, decks, _media_of(decks, media), course_time)
+    outputs.update(kept_or_rendered(previous, f"anki/{graph.course.id}.apkg", key, "anki/", course_package))
     for deck in decks:
-        outputs[f"topics/{deck.key}.apkg"] = build_apkg([deck], _media_of([deck], media), deck.time)
-        hint = course_messages(graph).text("quiz.hint")
-        outputs[f"text/{deck.key}.tsv"] = deck_tsv(deck.name, deck.notes, hint)
+
+        def topic_files(deck: DeckContent = deck) -> dict[str, bytes]:
+            return {
+                f"topics/{deck.key}.apkg": build_apkg([deck], _media_of([deck], media), deck.time),
+                f"text/{deck.key}.tsv": deck_tsv(deck.name, deck.notes, hint),
+            }
+
+        key = fingerprint.of(frame, deck, _media_of([deck], media))
+        outputs.update(kept_or_rendered(previous, f"anki/topics/{deck.key}", key, "anki/", topic_files))
     return outputs
 
 

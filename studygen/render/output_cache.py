@@ -157,6 +157,8 @@ class Fingerprint:
         if isinstance(value, str):  # Markup too: its text is what renders
             data = value.encode()
             digest.update(b"s%d:" % len(data) + data)
+        elif isinstance(value, bytes):
+            digest.update(b"b%d:" % len(value) + value)
         elif value is None or isinstance(value, (bool, int, float)):
             digest.update(b"n" + repr(value).encode() + b";")
         elif isinstance(value, (list, tuple)):
@@ -198,6 +200,9 @@ class Kept:
     files: dict[str, str]  # path -> SHA-256 of its bytes
 
 
+OutputChanges = tuple[dict[str, Kept], set[str], set[str]]
+
+
 class OutputCache:
     """The previous build's units, and this build's records for the next one."""
 
@@ -206,8 +211,16 @@ class OutputCache:
         self.digests = digests
         self.previous = _read_records(out_dir / RECORDS_FILE)
         self.current: dict[str, Kept] = {}
-        self.kept = 0
-        self.rendered = 0
+        self.kept_units: set[str] = set()
+        self.rendered_units: set[str] = set()
+
+    @property
+    def kept(self) -> int:
+        return len(self.kept_units)
+
+    @property
+    def rendered(self) -> int:
+        return len(self.rendered_units)
 
     @classmethod
     def for_build(cls, out_dir: Path, graph: CourseGraph) -> OutputCache:
@@ -230,22 +243,57 @@ class OutputCache:
                 return None
             files[path] = data
         self.current[unit] = record
-        self.kept += 1
+        self.kept_units.add(unit)
         return files
 
     def keep(self, unit: str, key: str, reached: Iterable[str], files: Mapping[str, bytes]) -> None:
         """Record a unit rendered in this build (the files as written into the output folder, by their path)."""
-        self.rendered += 1
+        self.rendered_units.add(unit)
         self.current[unit] = Kept(
             key,
             {topic: self.digests[topic] for topic in sorted(set(reached))},
             {path: hashlib.sha256(data).hexdigest() for path, data in files.items()},
         )
 
+    def changes(self) -> OutputChanges:
+        """What this process recorded: handed from a forked child (decks and exports) to its parent."""
+        return self.current, self.kept_units, self.rendered_units
+
+    def merge(self, changes: OutputChanges) -> None:
+        """Take in a child's `changes()` (merging one's own changes again changes nothing)."""
+        current, kept, rendered = changes
+        self.current.update(current)
+        self.kept_units |= kept
+        self.rendered_units |= rendered
+
     def records(self) -> bytes:
         """This build's records, for the next build: written into the output with the files they describe."""
         units = {unit: dataclasses.asdict(kept) for unit, kept in sorted(self.current.items())}
         return json.dumps({"format": _FORMAT, "units": units}, separators=(",", ":")).encode()
+
+
+def kept_or_rendered(
+    previous: OutputCache | None, unit: str, key: str, prefix: str, render: Callable[[], Mapping[str, bytes]]
+) -> Mapping[str, bytes]:
+    """A unit whose key covers all its inputs (no topics reached besides): its files, by their path under
+    `prefix`, kept from the previous build if they can be, else rendered now and recorded."""
+    if previous is None:
+        return render()
+    kept = previous.take(unit, key)
+    if kept is not None:
+        return {path.removeprefix(prefix): data for path, data in kept.items()}
+    files = render()
+    previous.keep(unit, key, (), {prefix + path: data for path, data in files.items()})
+    return files
+
+
+def folder_digest(*folders: Path) -> str:
+    """The files under these folders, by relative path and content (for renderers that read them directly)."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in _files(folder) if folder.is_dir() else ():
+            digest.update(f"\0{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def _read_records(record_file: Path) -> dict[str, Kept]:
