@@ -4,6 +4,11 @@ A build's files are written into a fresh temporary folder beside the output fold
 with one atomic exchange of the two folders (renameat2 with RENAME_EXCHANGE), elsewhere with two renames. A failed
 or interrupted build never leaves a half-written output and never loses the previous one; two builds running at
 once each write their own temporary folder, and the last to finish wins with a complete output.
+
+A file whose bytes are the same as in the previous output is not written again but hard-linked from it (it keeps
+its modification time, so that tools like rsync see it unchanged); linking costs a tenth of writing here, and a
+rebuild after a small edit changes few files. Only a regular file of the previous output, compared byte for byte,
+is linked; where linking fails (a file system without hard links) the file is written.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import ctypes
 import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Mapping
@@ -44,8 +50,10 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> None:
         raise OutputError(f"cannot create the output folder in {parent}: {error.strerror}") from error
     try:
         folders: set[str] = set()
+        previous = str(out_dir) if out_dir.is_dir() else None
         for relative in sorted(outputs):
-            _write_file(os.path.join(staging, relative), outputs[relative], folders)
+            old = os.path.join(previous, relative) if previous else None
+            _write_file(os.path.join(staging, relative), outputs[relative], folders, old)
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a published site must be readable
         _swap(staging, out_dir)
     except OSError as error:
@@ -56,18 +64,40 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> None:
         raise
 
 
-def _write_file(path: str, data: bytes, folders: set[str]) -> None:
-    """A new file in the staging folder. Plain system calls, and each folder made once: a course writes thousands
-    of files, and pathlib's checks and buffered streams were half the writer's time."""
+def _write_file(path: str, data: bytes, folders: set[str], previous: str | None = None) -> None:
+    """A new file in the staging folder, linked from `previous` if that holds the same bytes. Plain system calls,
+    and each folder made once: a course writes thousands of files, and pathlib's checks and buffered streams were
+    half the writer's time."""
     folder = os.path.dirname(path)
     if folder not in folders:
         os.makedirs(folder, exist_ok=True)
         folders.add(folder)
+    if previous is not None and _holds(previous, data):
+        try:
+            os.link(previous, path, follow_symlinks=False)
+            return
+        except OSError:
+            pass  # no hard links here: write it
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """Whether `path` is a regular file (not a link to one) with exactly these bytes."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or status.st_size != len(data):
+            return False
+        return os.read(descriptor, len(data) + 1) == data
     finally:
         os.close(descriptor)
 
