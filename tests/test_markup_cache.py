@@ -81,3 +81,23 @@ def test_the_cache_drops_what_the_course_no_longer_uses(course: Path, tmp_path: 
         )
     fresh_build(course, tmp_path / "out")
     assert rows(cache) == used
+
+
+def test_formulas_checked_in_an_earlier_build_are_not_converted_again_and_bad_ones_are_still_reported(
+    course: Path, tmp_path: Path
+) -> None:
+    from studygen.errors import ContentError
+    from studygen.render import markup
+
+    markup.mathml.cache_clear()
+    fresh_build(course, tmp_path / "out")
+    assert markup.mathml.cache_info().misses > 0  # the course has formulas
+    markup.mathml.cache_clear()
+    fresh_build(course, tmp_path / "out")
+    assert markup.mathml.cache_info().misses == 0  # every formula was known good: none converted to check it
+    topic = next((course / "topics").glob("*.yaml"))
+    topic.write_text(topic.read_text().replace("definition: ", "definition: Broken $\\frac{1}{$ here. ", 1))
+    with pytest.raises(ContentError, match="cannot read the formula"):
+        fresh_build(course, tmp_path / "out")
+    with pytest.raises(ContentError, match="cannot read the formula"):  # and again: a bad one is never recorded
+        fresh_build(course, tmp_path / "out")

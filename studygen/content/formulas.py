@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from studygen.content.graph import CourseGraph
 from studygen.content.yamlsource import FieldPath
 from studygen.errors import Problem
-from studygen.render.markup import MarkupError, find_formulas, mathml
+from studygen.render.markup import MarkupError, check_formula, find_formulas
 
 
 def formula_problems(graph: CourseGraph) -> list[Problem]:
@@ -19,7 +19,7 @@ def formula_problems(graph: CourseGraph) -> list[Problem]:
         for field_path, text in _strings(topic, ()):
             for latex, display in find_formulas(text):
                 try:
-                    mathml(latex, display)
+                    check_formula(latex, display)
                 except MarkupError as error:
                     problems.append(source.problem(field_path, str(error), "check the LaTeX"))
     return problems

@@ -155,6 +155,18 @@ def _render_formula(latex: str, display: bool, math: MathMode) -> str:
     return mathml(latex, display)
 
 
+def check_formula(latex: str, display: bool = False) -> None:
+    """Raise MarkupError if the formula cannot be rendered. One that rendered in an earlier build (the markup
+    cache says so) is not converted again: checking every formula was a tenth of a rebuild."""
+    if _store is None:
+        mathml(latex, display)
+        return
+    key = _store.key(latex, "formula-check", display)
+    if _store.get(key) is None:
+        mathml(latex, display)  # raises for a bad one, which is therefore never recorded as good
+        _store.put(key, "")
+
+
 @lru_cache(maxsize=16384)
 def mathml(latex: str, display: bool = False) -> str:
     """One formula as MathML; raises MarkupError for LaTeX that latex2mathml cannot read."""
