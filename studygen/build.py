@@ -29,7 +29,7 @@ class BuildReport:
     files: int
     warnings: list[Problem]
     topics: int
-    kept: int = 0  # pages (and the search index) kept from the previous build, unchanged
+    kept: int = 0  # units (pages, packages, exports, the search index) kept from the previous build
     rendered: int = 0  # those rendered afresh
 
 

@@ -1,12 +1,15 @@
 """Outputs of the previous build that this build can keep instead of rendering them again.
 
-An output unit (a page of the site, the search index) is kept when its key and the topics it read are unchanged:
+An output unit (a page of the site, a topic's Anki package, a quiz's exports, the search index) is kept when its
+key and the topics it read are unchanged:
 
-- the key covers what every unit may see (`Frame`: our code and the libraries it renders with, the theme, every
-  file of the course that is not a topic file, the course's settings, its drawn figures and the set of pages),
-  plus the unit's own inputs (a page's plan and a fingerprint of its whole context);
-- the topics a unit reached beyond its context (a page's links to other topics, the library's topic lists) are
-  recorded while it renders, each with its topic's digest (a hash of the topic as validated).
+- the key covers what every unit may see (`frame_digest`: our code and the libraries it renders with, the
+  interface strings, every file of the course that is not a topic file or a template, the course's settings, its
+  drawn figures and the set of pages), plus the unit's own inputs: for a page its templates (`template_digests`),
+  its plan and a fingerprint of its whole context; for a package its decks; for an export its questions; for the
+  index every document given to Pagefind;
+- the topics a page reached beyond its context (links to other topics, the library's topic lists) are recorded
+  while it renders, each with its topic's digest (a hash of the topic as validated).
 
 The bytes are read back from the previous output folder and checked against the SHA-256 recorded with them, so a
 file changed or removed by hand is rendered again. The records are a file of the output itself
@@ -106,8 +109,9 @@ def template_digests(env: jinja2.Environment) -> Callable[[str], str]:
     @cache
     def own(name: str) -> tuple[bytes, tuple[str | None, ...]]:
         assert env.loader is not None
-        source, _, _ = env.loader.get_source(env, name)
-        return source.encode(), tuple(meta.find_referenced_templates(env.parse(source)))
+        source, filename, _ = env.loader.get_source(env, name)
+        parsed = env.parse(source, name, filename)  # a syntax error is reported with its file and line
+        return source.encode(), tuple(meta.find_referenced_templates(parsed))
 
     @cache
     def closure(name: str) -> str:

@@ -195,6 +195,10 @@ class _Reaching(list):  # type: ignore[type-arg]
         self.reached.update(topic.id for topic in list.__iter__(self))
         return list.__iter__(self)
 
+    def __getitem__(self, index: Any) -> Any:
+        self.reached.update(topic.id for topic in list.__iter__(self))
+        return list.__getitem__(self, index)
+
 
 def _page_helpers(
     page: Page, graph: CourseGraph, existing: set[str], counts: dict[str, dict[str, int]], reached: set[str]
