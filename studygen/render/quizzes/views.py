@@ -8,6 +8,7 @@ Three views of one question, each a plain dict of already-rendered (sanitised) H
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -58,14 +59,35 @@ def _right_items(item: QuizItem) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+# Views of one question, made once per build: a question shows on its topic's quiz, worksheet and answer key and
+# again on its subject's and the course's, where only its number differs. The memo holds one course at a time.
+_memo: tuple[CourseGraph | None, dict[tuple[str, ...], dict[str, Any]]] = (None, {})
+
+
+def _numbered(
+    graph: CourseGraph, key: tuple[str, ...], number: int, make: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """A fresh copy of the memoised view (callers may add to it), with its number."""
+    global _memo
+    if _memo[0] is not graph:
+        _memo = (graph, {})
+    views = _memo[1]
+    if key not in views:
+        views[key] = make()
+    return {**views[key], "number": number}
+
+
 def practice_view(graph: CourseGraph, item: QuizItem, number: int, blank: str = "input") -> dict[str, Any]:
     """The question as the learner sees it. `blank` is how a fill-in blank is drawn: "input" or "line"."""
+    return _numbered(graph, ("practice", item.key, blank), number, lambda: _practice_view(graph, item, blank))
+
+
+def _practice_view(graph: CourseGraph, item: QuizItem, blank: str) -> dict[str, Any]:
     q = item.question
     view: dict[str, Any] = {
         "key": item.key,
         "dom_id": item.dom_id,
         "type": q.type,
-        "number": number,
         "topic": item.topic,
         "difficulty": q.difficulty,
         "hint": _md(q.hint) if q.hint else None,
@@ -201,8 +223,13 @@ def answer_data(item: QuizItem, messages: Messages | None = None) -> dict[str, A
 
 def key_view(graph: CourseGraph, item: QuizItem, number: int) -> dict[str, Any]:
     """A question in an answer key: the prompt, the answer, the explanation and what each option means."""
+    return _numbered(graph, ("key", item.key), number, lambda: _key_view(graph, item))
+
+
+def _key_view(graph: CourseGraph, item: QuizItem) -> dict[str, Any]:
     q = item.question
-    view = practice_view(graph, item, number, blank="line")
+    view = practice_view(graph, item, 0, blank="line")
+    del view["number"]
     if q.type == "fill_blank":
         view["prompt"] = Markup(
             prompt_with_blanks(
