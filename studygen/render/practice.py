@@ -34,7 +34,7 @@ from studygen.render.quizzes.questions import (
     subject_sets,
     topic_items,
 )
-from studygen.render.quizzes.views import answer_data, key_view, practice_view
+from studygen.render.quizzes.views import course_answer_data, key_view, practice_view
 from studygen.render.script_data import script_json
 
 
@@ -130,7 +130,7 @@ def _practice_pages(
     """A quiz, in parts if it is long. Each part is a quiz of its own (own score, own saved answers)."""
     m = course_messages(graph)
     views = [practice_view(graph, item, n) for n, item in enumerate(items, start=1)]
-    answers = [answer_data(item, m) for item in items]
+    answers = [course_answer_data(graph, item) for item in items]
     weights = [estimated_bytes(v) + len(script_json(a)) for v, a in zip(views, answers, strict=True)]
     parts = cut(path, weights, QUIZ_PART_BYTES)
     pages = []

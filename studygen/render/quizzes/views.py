@@ -64,17 +64,21 @@ def _right_items(item: QuizItem) -> list[dict[str, Any]]:
 _memo: tuple[CourseGraph | None, dict[tuple[str, ...], dict[str, Any]]] = (None, {})
 
 
-def _numbered(
-    graph: CourseGraph, key: tuple[str, ...], number: int, make: Callable[[], dict[str, Any]]
-) -> dict[str, Any]:
-    """A fresh copy of the memoised view (callers may add to it), with its number."""
+def _memoised(graph: CourseGraph, key: tuple[str, ...], make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     global _memo
     if _memo[0] is not graph:
         _memo = (graph, {})
     views = _memo[1]
     if key not in views:
         views[key] = make()
-    return {**views[key], "number": number}
+    return views[key]
+
+
+def _numbered(
+    graph: CourseGraph, key: tuple[str, ...], number: int, make: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """A fresh copy of the memoised view (callers may add to it), with its number."""
+    return {**_memoised(graph, key, make), "number": number}
 
 
 def practice_view(graph: CourseGraph, item: QuizItem, number: int, blank: str = "input") -> dict[str, Any]:
@@ -187,6 +191,11 @@ def blank_answers(q: Question, m: Messages) -> Markup:
         )
         for n, blank in enumerate(q.blanks, start=1)
     )
+
+
+def course_answer_data(graph: CourseGraph, item: QuizItem) -> dict[str, Any]:
+    """`answer_data` in the course's language, made once per build (shared: not to be changed by the caller)."""
+    return _memoised(graph, ("answer", item.key), lambda: answer_data(item, course_messages(graph)))
 
 
 def answer_data(item: QuizItem, messages: Messages | None = None) -> dict[str, Any]:
