@@ -120,7 +120,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="studygen-bench-") as scratch:
         root = Path(scratch)
         for n in args.sizes:
-            course = generate(n, root / f"course-{n}")
+            # Each course in a folder of its own: the markup cache goes beside a course, and must not be shared.
+            course = generate(n, root / str(n) / "course")
             out = root / f"build-{n}"
             command = [*studygen, "build", str(course), "-o", str(out)]
             cache = course.parent / ".studygen-cache"
@@ -158,7 +159,7 @@ def main() -> None:
             if hugo and not args.skip_others:
                 row["hugo_s"], _ = median_of(args.repeat, [hugo, "--quiet", "-d", str(root / "hu")], markdown)
             rows.append(row)
-        empty = generate(1, root / "course-1")
+        empty = generate(1, root / "1" / "course")
         startup_help, _ = median_of(max(args.repeat, 5), [*studygen, "--help"])
         startup_build, _ = median_of(args.repeat, [*studygen, "build", str(empty), "-o", str(root / "b1")])
 
