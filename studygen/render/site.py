@@ -143,7 +143,8 @@ def render_site(
     existing = {page.path for page in pages}
     # Computed once per build: every page's library shows counts, and recounting per page made builds quadratic.
     counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
-    keys = _page_keys(graph, pages, counts, previous, template_digests(env)) if previous else {}
+    totals = {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")}  # the home page's
+    keys = _page_keys(graph, pages, totals, previous, template_digests(env)) if previous else {}
     outputs: dict[str, bytes] = {}
     for page in pages:
         key = keys.get(page.path)
@@ -152,7 +153,7 @@ def render_site(
             outputs[page.path] = kept[f"site/{page.path}"]
             continue
         reached: set[str] = set()
-        helpers = _page_helpers(page, graph, existing, counts, reached)
+        helpers = _page_helpers(page, graph, existing, counts, totals, reached)
         html = env.get_template(page.template).render(page=page, course=graph.course, **helpers, **page.context)
         outputs[page.path] = html.replace(MATHML_NAMESPACE, "").encode("utf-8")
         if previous and key:
@@ -167,7 +168,7 @@ def render_site(
 def _page_keys(
     graph: CourseGraph,
     pages: list[Page],
-    counts: dict[str, dict[str, int]],
+    totals: dict[str, int],
     previous: OutputCache,
     templates: Callable[[str], str],
 ) -> dict[str, str]:
@@ -175,7 +176,6 @@ def _page_keys(
     cannot be fingerprinted has no key, and is always rendered."""
     frame = frame_digest(graph, theme_dir(), (page.path for page in pages), previous.out_dir)
     fingerprint = Fingerprint(previous.digests)
-    totals = [sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")]  # the home page's
     keys = {}
     for page in pages:
         with contextlib.suppress(TypeError):
@@ -201,7 +201,12 @@ class _Reaching(list):  # type: ignore[type-arg]
 
 
 def _page_helpers(
-    page: Page, graph: CourseGraph, existing: set[str], counts: dict[str, dict[str, int]], reached: set[str]
+    page: Page,
+    graph: CourseGraph,
+    existing: set[str],
+    counts: dict[str, dict[str, int]],
+    totals: dict[str, int],
+    reached: set[str],
 ) -> dict[str, Any]:
     """What a template may call. Those that read a topic from outside the page's context note it in `reached`,
     so that the page is rendered again when that topic changes."""
@@ -264,7 +269,7 @@ def _page_helpers(
         "study_time": lambda minutes: _study_time(minutes, messages),
         "counts": topic_counts,
         "course_topics": _Reaching(graph.topics, reached),
-        "totals": {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")},
+        "totals": totals,
         "theme_script": Markup(THEME_SCRIPT),  # our own constant, not content
         # A figure drawn on any page (practice, worksheets): built by guide.figure_html, which escapes content.
         "figure": lambda figure_id: Markup(figure_html(graph, graph.figure(figure_id), None, here)),
