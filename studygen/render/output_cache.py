@@ -5,9 +5,9 @@ key and the topics it read are unchanged:
 
 - the key covers what every unit may see (`frame_digest`: our code and the libraries it renders with, the
   interface strings, every file of the course that is not a topic file or a template, the course's settings, its
-  drawn figures and the set of pages), plus the unit's own inputs: for a page its templates (`template_digests`),
-  its plan and a fingerprint of its whole context; for a package its decks; for an export its questions; for the
-  index every document given to Pagefind;
+  drawn figures), plus the unit's own inputs: for a page the set of pages (it links only to those that exist), its
+  templates (`template_digests`), its plan and a fingerprint of its whole context; for a package its decks; for
+  an export its questions; for the index every document given to Pagefind;
 - the topics a page reached beyond its context (links to other topics, the library's topic lists) are recorded
   while it renders, each with its topic's digest (a hash of the topic as validated).
 
@@ -39,6 +39,7 @@ import studygen
 from studygen.content.graph import CourseGraph
 from studygen.content.loader import topic_files
 from studygen.content.model import Topic
+from studygen.render.theme import theme_dir
 
 RECORDS_FILE = ".studygen-outputs.json"
 _FORMAT = 1
@@ -79,7 +80,7 @@ def _json(model: BaseModel) -> bytes:
     return model.model_dump_json(serialize_as_any=True).encode()
 
 
-def frame_digest(graph: CourseGraph, theme_folder: Path, pages: Iterable[str], out_dir: Path) -> str:
+def frame_digest(graph: CourseGraph, theme_folder: Path, out_dir: Path) -> str:
     """What every unit of a build may see, besides its own inputs and the topics it reaches."""
     digest = hashlib.sha256(f"{_FORMAT}\0{code_digest()}\0".encode())
     digest.update(_json(graph.course))
@@ -97,7 +98,6 @@ def frame_digest(graph: CourseGraph, theme_folder: Path, pages: Iterable[str], o
         digest.update(f"\0figure:{figure_id}\0".encode() + drawn.svg + drawn.png)
     # Which topics there are, in which subject: lists and links follow from it.
     digest.update(json.dumps([(t.id, t.subject) for t in graph.topics]).encode())
-    digest.update("\0".join(sorted(pages)).encode())
     return digest.hexdigest()
 
 
@@ -220,9 +220,10 @@ OutputChanges = tuple[dict[str, Kept], set[str], set[str]]
 class OutputCache:
     """The previous build's units, and this build's records for the next one."""
 
-    def __init__(self, out_dir: Path, digests: dict[str, str]) -> None:
+    def __init__(self, out_dir: Path, digests: dict[str, str], frame: str) -> None:
         self.out_dir = out_dir
         self.digests = digests
+        self.frame = frame  # frame_digest(), made once per build (before the decks and exports are forked off)
         self.previous = _read_records(out_dir / RECORDS_FILE)
         self.current: dict[str, Kept] = {}
         self.kept_units: set[str] = set()
@@ -238,7 +239,8 @@ class OutputCache:
 
     @classmethod
     def for_build(cls, out_dir: Path, graph: CourseGraph) -> OutputCache:
-        return cls(out_dir.resolve(), topic_digests(graph))
+        out_dir = out_dir.resolve()
+        return cls(out_dir, topic_digests(graph), frame_digest(graph, theme_dir(), out_dir))
 
     def take(self, unit: str, key: str) -> dict[str, bytes] | None:
         """The unit's files as the previous build wrote them, if it can be kept; None if it must be rendered."""

@@ -24,12 +24,12 @@ from studygen.render.flashcards import card_counts, plan_flashcard_pages
 from studygen.render.guide import figure_files, figure_html, plan_guide_pages
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import MATHML_NAMESPACE, plain_text, render_markdown
-from studygen.render.output_cache import Fingerprint, OutputCache, frame_digest, template_digests
+from studygen.render.output_cache import Fingerprint, OutputCache, template_digests
 from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.practice import plan_practice_pages
 from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.search import plan_search_page
-from studygen.render.theme import asset_bytes, make_environment, static_files, theme_dir
+from studygen.render.theme import asset_bytes, make_environment, static_files
 
 # The study pages a topic may have besides its summary, in the order the summary page links them (with the
 # catalogue key of each one's label).
@@ -174,7 +174,8 @@ def _page_keys(
 ) -> dict[str, str]:
     """Each page's key: the build's frame, its templates, its plan and its whole context. A page whose context
     cannot be fingerprinted has no key, and is always rendered."""
-    frame = frame_digest(graph, theme_dir(), (page.path for page in pages), previous.out_dir)
+    # Each page links only to pages that exist: which ones do is part of every page's key.
+    frame = hashlib.sha256("\0".join([previous.frame, *sorted(page.path for page in pages)]).encode()).hexdigest()
     fingerprint = Fingerprint(previous.digests)
     keys = {}
     for page in pages:

@@ -7,12 +7,11 @@ and per subject that has questions.
 from __future__ import annotations
 
 from studygen.content.graph import CourseGraph
-from studygen.render.output_cache import Fingerprint, OutputCache, frame_digest, kept_or_rendered
+from studygen.render.output_cache import Fingerprint, OutputCache, kept_or_rendered
 from studygen.render.quizzes.gift import gift
 from studygen.render.quizzes.moodle import moodle_xml
 from studygen.render.quizzes.qti import qti_package
 from studygen.render.quizzes.questions import QuizSet, file_stem, subject_sets, topic_sets
-from studygen.render.theme import theme_dir
 
 
 def render_quizzes(graph: CourseGraph, previous: OutputCache | None = None) -> dict[str, bytes]:
@@ -20,7 +19,7 @@ def render_quizzes(graph: CourseGraph, previous: OutputCache | None = None) -> d
     outputs: dict[str, bytes] = {}
     fingerprint = Fingerprint(previous.digests if previous else {})
     # What an export reads besides its questions: the course (settings, figures, strings) and our code.
-    frame = frame_digest(graph, theme_dir(), (), previous.out_dir) if previous else ""
+    frame = previous.frame if previous else ""
     for quiz in topic_sets(graph) + subject_sets(graph):
         stem = file_stem(quiz)
 
