@@ -52,21 +52,23 @@ def render_anki(
     fingerprint = Fingerprint({})
     frame = f"{code_digest()}\0{folder_digest(theme_dir() / 'anki')}\0{hint}"
     course_time = max(deck.time for deck in decks)
+    course_media = _media_of(decks, media)
 
     def course_package() -> dict[str, bytes]:
-        return {f"{graph.course.id}.apkg": build_apkg(decks, _media_of(decks, media), course_time)}
+        return {f"{graph.course.id}.apkg": build_apkg(decks, course_media, course_time)}
 
-    key = fingerprint.of(frame, decks, _media_of(decks, media), course_time)
+    key = fingerprint.of(frame, decks, course_media, course_time)
     outputs.update(kept_or_rendered(previous, f"anki/{graph.course.id}.apkg", key, "anki/", course_package))
     for deck in decks:
+        deck_media = _media_of([deck], media)
 
-        def topic_files(deck: DeckContent = deck) -> dict[str, bytes]:
+        def topic_files(deck: DeckContent = deck, deck_media: dict[str, bytes] = deck_media) -> dict[str, bytes]:
             return {
-                f"topics/{deck.key}.apkg": build_apkg([deck], _media_of([deck], media), deck.time),
+                f"topics/{deck.key}.apkg": build_apkg([deck], deck_media, deck.time),
                 f"text/{deck.key}.tsv": deck_tsv(deck.name, deck.notes, hint),
             }
 
-        key = fingerprint.of(frame, deck, _media_of([deck], media))
+        key = fingerprint.of(frame, deck, deck_media)
         outputs.update(kept_or_rendered(previous, f"anki/topics/{deck.key}", key, "anki/", topic_files))
     return outputs
 
