@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from studygen.content.formulas import formula_problems
 from studygen.content.graph import CourseGraph, check_course
 from studygen.content.loader import load_course
+from studygen.content.parse_cache import parse_cache
 from studygen.errors import ContentError, Problem
 from studygen.render.output_cache import RECORDS_FILE, OutputCache, OutputChanges
 from studygen.writer import write_outputs
@@ -37,7 +38,9 @@ def check(course_dir: Path, *, strict: bool = False) -> tuple[CourseGraph, list[
     """Validate a course. Returns the checked course and its warnings; raises ContentError with every problem."""
     if not course_dir.is_dir():
         raise ContentError([Problem(str(course_dir), 1, 1, "", "course folder not found", "pass a course folder")])
-    graph, problems = check_course(load_course(course_dir))
+    with parse_cache(course_dir) as cache:
+        loaded = load_course(course_dir, cache)
+    graph, problems = check_course(loaded)
     if graph is not None:
         from studygen.render.i18n import language_problems
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studygen.content.model import Course, Topic
 from studygen.content.validate import validate_as
 from studygen.content.yamlsource import SourceMap, load_yaml
 from studygen.errors import Problem, display_path
+
+if TYPE_CHECKING:
+    from studygen.content.parse_cache import ParseCache
 
 COURSE_FILE = "course.yaml"
 TOPICS_DIR = "topics"
@@ -42,8 +46,9 @@ def topic_files(root: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix in TOPIC_SUFFIXES and not p.name.startswith("."))
 
 
-def load_course(root: Path) -> LoadedCourse:
-    """Read and validate every file of a course folder. Never raises for content problems: it collects them."""
+def load_course(root: Path, cache: ParseCache | None = None) -> LoadedCourse:
+    """Read and validate every file of a course folder. Never raises for content problems: it collects them.
+    `cache`: files parsed by earlier builds (studygen.content.parse_cache)."""
     root = root.resolve()
     course_path = root / COURSE_FILE
     shown = display_path(course_path, root)
@@ -53,7 +58,7 @@ def load_course(root: Path) -> LoadedCourse:
             Problem(shown, 1, 1, "", "course file not found", f"a course folder needs a {COURSE_FILE}")
         )
     else:
-        data, loaded.course_source, problems = load_yaml(course_path, shown)
+        data, loaded.course_source, problems = load_yaml(course_path, shown, cache)
         loaded.problems += problems
         if data is not None:
             loaded.course, problems = validate_as(Course, data, loaded.course_source)
@@ -66,7 +71,7 @@ def load_course(root: Path) -> LoadedCourse:
                 Problem(shown, 1, 1, "", "points outside the course folder", "copy the file into the course")
             )
             continue
-        data, source, problems = load_yaml(path, shown)
+        data, source, problems = load_yaml(path, shown, cache)
         loaded.problems += problems
         topic = None
         if data is not None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from studygen.errors import Problem
+
+if TYPE_CHECKING:
+    from studygen.content.parse_cache import ParseCache
 
 FieldPath = tuple[str | int, ...]
 
@@ -31,7 +34,20 @@ class SourceMap:
     """Where each field of one file was written (1-based line and column)."""
 
     path: str
-    positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    # [[field path as a list, line, column], ...] in document order, as the parse cache stores it: turned into
+    # `positions` only when a position is asked for, which in a build without problems is never.
+    written: list[list[Any]] | None = None
+    _positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def positions(self) -> dict[FieldPath, tuple[int, int]]:
+        if self.written is not None:
+            try:
+                self._positions = {tuple(path): (line, column) for path, line, column in self.written}
+            except (TypeError, ValueError):  # a damaged cache entry: every field is then reported at line 1
+                self._positions = {}
+            self.written = None
+        return self._positions
 
     def locate(self, field_path: FieldPath) -> tuple[int, int]:
         """The position of a field, or of its nearest written ancestor (e.g. for a missing key)."""
@@ -136,8 +152,9 @@ def _find_anchor(text: str) -> tuple[int, int] | None:
     return None
 
 
-def load_yaml(path: Path, shown_as: str) -> tuple[Any, SourceMap, list[Problem]]:
-    """Parse one YAML file. Returns (data, source map, problems); data is None when it could not be read."""
+def load_yaml(path: Path, shown_as: str, cache: ParseCache | None = None) -> tuple[Any, SourceMap, list[Problem]]:
+    """Parse one YAML file. Returns (data, source map, problems); data is None when it could not be read.
+    `cache`: what earlier builds made of files with the same bytes (studygen.content.parse_cache)."""
     source = SourceMap(shown_as)
     try:
         size = path.stat().st_size
@@ -149,6 +166,10 @@ def load_yaml(path: Path, shown_as: str) -> tuple[Any, SourceMap, list[Problem]]
         return None, source, [Problem(shown_as, 1, 1, "", f"cannot be read: {error.strerror}")]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark is harmless; editors on Windows add it
+    parsed = cache.get(raw) if cache is not None else None
+    if parsed is not None:
+        data, source.written = parsed
+        return data, source, []
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -187,4 +208,6 @@ def load_yaml(path: Path, shown_as: str) -> tuple[Any, SourceMap, list[Problem]]
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         return None, source, [Problem(shown_as, 1, 1, "", f"must be a mapping of fields, but it is {kind}")]
+    if cache is not None:
+        cache.put(raw, data, source.positions)
     return data, source, []

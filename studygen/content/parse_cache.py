@@ -1,0 +1,105 @@
+"""Parsed YAML kept between builds, in `.studygen-cache/parsed.sqlite` beside the course.
+
+Parsing is most of checking a course (1,000 topics: ~4 s of ~5), and from one build to the next most topic files
+are unchanged. An entry is keyed by a hash of the file's bytes and of `parser_version()` (our YAML reader's code
+and PyYAML's version); it holds what `load_yaml` made of the file: the data and the position of every field.
+Only files that parsed without a problem are kept, so every problem is found afresh on every build.
+
+Entries are JSON, never pickles: a cache that came with a course from elsewhere can at worst make a build wrong
+about positions, never run code. The cache can only save time: when it cannot be opened, read or written, the
+build parses every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from studygen.content import yamlsource
+
+CACHE_FILE = ".studygen-cache/parsed.sqlite"
+
+
+@cache
+def parser_version() -> str:
+    """Changes whenever parsing could: our YAML reader's code, or PyYAML."""
+    digest = hashlib.sha256(Path(yamlsource.__file__).read_bytes())
+    digest.update(f"\0pyyaml={version('pyyaml')}\0{yamlsource._BaseLoader.__name__}".encode())
+    return digest.hexdigest()[:16]
+
+
+class ParseCache:
+    """Lookups while a course loads; what was parsed anew is written in one transaction at the end."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.salt = parser_version().encode()
+        self.new: dict[bytes, str] = {}
+        self.used: set[bytes] = set()
+
+    def key(self, raw: bytes) -> bytes:
+        return hashlib.blake2b(self.salt + b"\0" + raw).digest()
+
+    def get(self, raw: bytes) -> tuple[Any, list[list[Any]]] | None:
+        """The data and the written positions (see SourceMap.written) of a file with these bytes, if kept."""
+        key = self.key(raw)
+        self.used.add(key)
+        try:
+            row = self.connection.execute("SELECT parsed FROM parsed WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                return None
+            data, written = json.loads(row[0])
+            return data, written
+        except (sqlite3.Error, ValueError):  # a damaged file or entry: parse instead
+            return None
+
+    def put(self, raw: bytes, data: Any, positions: dict[yamlsource.FieldPath, tuple[int, int]]) -> None:
+        try:  # a list keeps the positions in document order, which SourceMap.span relies on
+            entry = json.dumps([data, [[list(path), *at] for path, at in positions.items()]])
+        except (TypeError, ValueError):  # e.g. a !!binary value: JSON has no bytes, so the file is not kept
+            return
+        self.new[self.key(raw)] = entry
+
+    def save(self) -> None:
+        with self.connection:
+            self.connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", self.new.items())
+            # Every file is read on every build, so what this one did not use belongs to files since edited.
+            (stored,) = self.connection.execute("SELECT count(*) FROM parsed").fetchone()
+            if stored > 2 * len(self.used):
+                self.connection.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
+                self.connection.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
+                self.connection.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM used)")
+
+
+@contextmanager
+def parse_cache(course_dir: Path) -> Iterator[ParseCache | None]:
+    """The course's parse cache for the loading done inside this block (None: no cache today)."""
+    store = _open(course_dir.resolve().parent / CACHE_FILE)
+    try:
+        yield store
+    finally:
+        if store is not None:
+            try:
+                store.save()
+            except sqlite3.Error:
+                pass  # a busy or read-only cache costs the next build time, nothing else
+            finally:
+                store.connection.close()
+
+
+def _open(path: Path) -> ParseCache | None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=10)
+        connection.execute("CREATE TABLE IF NOT EXISTS parsed (key BLOB PRIMARY KEY, parsed TEXT NOT NULL)")
+        connection.commit()
+    except (OSError, sqlite3.Error):
+        return None  # e.g. a read-only checkout, or a file that is not a database
+    return ParseCache(connection)
