@@ -24,6 +24,7 @@ if not CHROMIUM.exists():
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 SLOW = 20_000  # ms: the first search compiles Pagefind's WebAssembly, slow on a busy 2-core machine
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+SITE_COURSE = Path(__file__).parent / "fixtures" / "site-course"
 PAGE_TYPES = {
     "home": "index.html",
     "category": "computing/index.html",
@@ -189,6 +190,44 @@ def test_search_finds_flashcards_and_questions(page: Any, site_url: str) -> None
     page.goto(site_url + "topics/shortcuts/answers.html#q-shortcuts-numeric")
     assert page.locator("#q-shortcuts-numeric details").get_attribute("open") is not None
     assert page.locator("#q-shortcuts-single details").get_attribute("open") is None
+
+
+@pytest.fixture(scope="module")
+def parted_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """The site course with its search index in parts, as a course of more than PART_TOPICS topics has it."""
+    from studygen.build import build
+    from studygen.render import search
+    from studygen.serve import serving
+
+    out = tmp_path_factory.mktemp("parted") / "build"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "PART_TOPICS", 1)  # three parts, of which two have documents (see index_parts)
+        build(SITE_COURSE, out)
+    with serving(out / "site") as server:
+        yield out / "site", f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def result_links(page: Any, base: str, query: str) -> set[str]:
+    page.goto(base + "search.html?q=" + query)
+    page.locator("#search-results li").first.wait_for(timeout=SLOW)
+    page.wait_for_function("/result/.test(document.getElementById('search-status').textContent)", timeout=SLOW)
+    return set(page.locator("#search-results li a").evaluate_all("links => links.map(a => a.getAttribute('href'))"))
+
+
+def test_an_index_in_parts_finds_what_one_index_finds(page: Any, site_url: str, parted_site: tuple[Path, str]) -> None:
+    site, parted_url = parted_site
+    # gradient-descent's pages are in the second part; the other topics, subjects and course pages in the first.
+    assert (site / "pagefind/pagefind.js").is_file() and (site / "pagefind/part-2/pagefind-entry.json").is_file()
+    assert not (site / "pagefind/part-2/pagefind.js").exists() and not (site / "pagefind/part-1").exists()
+    assert 'data-pagefind-parts="pagefind/part-2/"' in (site / "search.html").read_text()
+    for query in ("gradient", "update", "element-wise", "shortcut"):
+        assert result_links(page, parted_url, query) == result_links(page, site_url, query), query
+    # Pagefind leaves out of a query the words its index has never seen: a part without "rule" matches "descent"
+    # alone, so words that are all in one part can find more in parts, never less.
+    assert result_links(page, parted_url, "descent+rule") > result_links(page, site_url, "descent+rule")
+    found = result_links(page, parted_url, "gradient")
+    assert "topics/gradient-descent/flashcards.html#card-update-rule" in found  # from the merged part
+    assert any(link.startswith("topics/shortcuts/") for link in found)  # from the first part
 
 
 def test_qa_bank_filters(page: Any, site_url: str) -> None:

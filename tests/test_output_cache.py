@@ -161,3 +161,36 @@ def test_a_rebuild_that_keeps_pages_keeps_their_markdown_in_the_markup_cache(tmp
     again = build(course, tmp_path / "out")
     # The kept pages' Markdown was not asked for, but it is still the course's: not pruned as unused.
     assert again.kept > 0 and rows() >= before + 900
+
+
+def test_an_edit_re_indexes_only_its_part_of_the_search_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from studygen.render import search
+    from studygen.render.output_cache import RECORDS_FILE
+
+    monkeypatch.setattr(search, "PART_TOPICS", 1)  # gradient-descent in part 2, everything else in part 0
+    keys: list[dict[str, str]] = []
+    indexed: list[list[str]] = []  # the documents of each Pagefind run (the real one, watched)
+    real_build = search.PagefindBackend.build
+
+    def watched(backend: search.PagefindBackend, config: dict, requests: list[dict]) -> dict[str, bytes]:
+        indexed.append([request["url"] for request in requests])
+        return real_build(backend, config, requests)
+
+    monkeypatch.setattr(search.PagefindBackend, "build", watched)
+
+    def index_keys() -> dict[str, str]:
+        units = json.loads((tmp_path / "out" / RECORDS_FILE).read_text())["units"]
+        return {unit: record["key"] for unit, record in units.items() if unit.startswith("site/pagefind/")}
+
+    def edit(course: Path) -> None:
+        keys.append(index_keys())
+        indexed.clear()
+        _replace(course / "topics/gradient-descent.yaml", "back: ", "back: Edited. ")
+
+    _rebuild_matches_clean_build(tmp_path, edit)
+    before, after = keys[0], index_keys()
+    assert sorted(before) == ["site/pagefind/", "site/pagefind/part-2/"]
+    assert after["site/pagefind/"] == before["site/pagefind/"]  # kept
+    assert after["site/pagefind/part-2/"] != before["site/pagefind/part-2/"]  # indexed again
+    # The rebuild ran Pagefind once, for gradient-descent's part; the fresh build twice, once for each part.
+    assert len(indexed) == 3 and all(url.startswith("/topics/gradient-descent/") for url in indexed[0])

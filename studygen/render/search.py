@@ -7,10 +7,20 @@ card and question is a section with its anchor (`search_collections`), and Pagef
 the same pipe (nothing is written to disk by it). It runs in its own process while the build renders the decks
 and quiz exports (`BackgroundIndex`).
 
+A course of more than PART_TOPICS topics is indexed in *parts*: each topic (with its pages and its subject's page)
+belongs to the part its id hashes to, each part is a Pagefind bundle of its own (`pagefind/`, then
+`pagefind/part-1/`, ...), and the search page merges them in the browser (Pagefind's `mergeIndex`). An edit then
+re-indexes one part, not the course (1,000 topics: one Pagefind run of ~9 s became four of ~2 s, of which an edit
+repeats one), and each Pagefind process holds one part in memory. A hash, not the course's order, so that adding a
+topic changes only its own part. Each part ranks with its own word statistics, so scores from different parts are
+close to, not exactly, what one index would give; and Pagefind leaves out of a query the words a part has never
+seen, so a query of several words can find more in a course indexed in parts (never less).
+
 Pagefind's bundle is byte-identical across builds of the same input (checked by the tests) as long as documents
 are added in the same order, which is why they are sorted here. Only the files the search page uses are kept:
-`pagefind.js`, its worker, the WebAssembly and the index; Pagefind's own UI files are dropped (the search page
-has its own small, accessible UI in `static/search.js`).
+`pagefind.js`, its worker, the WebAssembly and the index (a merged part needs only its index: it is searched with
+the first part's WebAssembly); Pagefind's own UI files are dropped (the search page has its own small, accessible
+UI in `static/search.js`).
 """
 
 from __future__ import annotations
@@ -31,12 +41,37 @@ from studygen.render.output_cache import OutputCache, code_digest
 from studygen.render.pages import SEARCH_PATH, Page
 
 INDEX_FOLDER = "pagefind"
-INDEX_UNIT = "site/pagefind/"  # the index's name in the output cache
+# Topics per part of the index: small courses have one part, whose bundle is what Pagefind makes of the whole site.
+PART_TOPICS = 250
 # The metadata that marks a search document whose sub-results are the results (a topic's cards or questions).
 COLLECTION = "items"
 _BODY_MARK = b"data-pagefind-body"
 # Pagefind's own UI (we have ours) and the WebAssembly for unknown languages (the index forces the course's).
 _DROPPED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.", "wasm.unknown.")
+_MERGED_DROPS = ("pagefind.js", "pagefind-worker.js", "wasm.")  # what a merged part takes from the first part
+
+
+def part_count(graph: CourseGraph) -> int:
+    return max(1, -(-len(graph.topics) // PART_TOPICS))
+
+
+def index_parts(graph: CourseGraph) -> list[int]:
+    """The parts of the index that have documents: the first (course-wide pages) and those of a topic or subject."""
+    count = part_count(graph)
+    owners = [topic.id for topic in graph.topics] + [s.id for c in graph.course.categories for s in c.subjects]
+    return sorted({0} | {part_of(owner, count) for owner in owners})
+
+
+def part_folder(part: int) -> str:
+    """The folder of a part of the index, under site/ (with a trailing slash)."""
+    return f"{INDEX_FOLDER}/" if part == 0 else f"{INDEX_FOLDER}/part-{part}/"
+
+
+def part_of(owner: str, parts: int) -> int:
+    """The part a topic or subject id belongs to; pages that belong to neither ("") go in the first part."""
+    if parts == 1 or not owner:
+        return 0
+    return int.from_bytes(hashlib.sha256(owner.encode()).digest()[:8], "big") % parts
 
 
 def plan_search_page(graph: CourseGraph) -> list[Page]:
@@ -47,7 +82,10 @@ def plan_search_page(graph: CourseGraph) -> list[Page]:
             "search.html",
             m.text("site.search"),
             m.text("search.description", course=graph.course.title),
-            {"pagefind_script": f"{INDEX_FOLDER}/pagefind.js"},
+            {
+                "pagefind_script": f"{INDEX_FOLDER}/pagefind.js",
+                "index_parts": [part_folder(part) for part in index_parts(graph)[1:]],
+            },
             ((m.text("site.home"), "index.html"),),
         )
     ]
@@ -98,8 +136,8 @@ class BackgroundIndex:
     """Pagefind indexing in its own process while this one goes on rendering (the decks and quiz exports).
 
     The requests, which render Markdown, are made here in the calling thread; a helper thread only feeds them to
-    the Pagefind process and reads its bundle back. Leaving the `with` block early (an error, Ctrl-C) stops
-    Pagefind and waits for the helper thread before the exception goes on.
+    Pagefind, one part of the index after another, and reads each bundle back. Leaving the `with` block early (an
+    error, Ctrl-C) stops Pagefind and waits for the helper thread before the exception goes on.
     """
 
     def __init__(
@@ -109,8 +147,9 @@ class BackgroundIndex:
         planned: list[Page] | None = None,
         previous: OutputCache | None = None,
     ) -> None:
-        """`planned`: the site's pages as planned for rendering (planned again if not given); `previous`: the last
-        build's index is kept if every document sent to Pagefind is the same (studygen.render.output_cache)."""
+        """`planned`: the site's pages as planned for rendering (planned again if not given); `previous`: a part of
+        the last build's index is kept if every document sent to Pagefind for it is the same
+        (studygen.render.output_cache)."""
         self.language = graph.course.language.split("-")[0]
         pages = {path: data for path, data in sorted(site.items()) if path.endswith(".html")}
         # Once any page has data-pagefind-body, Pagefind indexes no page without it, so those are not sent at all:
@@ -126,19 +165,28 @@ class BackgroundIndex:
         # A page with a collection is searched through it (per card, per question), not indexed a second time.
         documents = {"/" + path: data.decode("utf-8") for path, data in pages.items() if "/" + path not in collections}
         documents.update(collections)
-        requests: list[dict[str, Any]] = [
-            {"type": "AddFile", "url": url, "file_contents": html, "file_path": None} for url, html in documents.items()
-        ]
+        count = part_count(graph)
+        owners = {"/" + page.path: _owner(page) for page in planned}
+        requests: dict[int, list[dict[str, Any]]] = {part: [] for part in index_parts(graph)}
+        for url, html in documents.items():
+            request = {"type": "AddFile", "url": url, "file_contents": html, "file_path": None}
+            requests[part_of(owners.get(url, ""), count)].append(request)
         self.backend = PagefindBackend()
-        self.outcome: dict[str, bytes] | BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(requests,), name="studygen-pagefind", daemon=True)
-        self.previous, self.key = previous, _index_key(self.language, requests)
-        kept = previous.take(INDEX_UNIT, self.key) if previous else None
-        if kept is not None:
-            self.outcome = {path.removeprefix("site/"): data for path, data in kept.items()}
+        self.previous = previous
+        self.bundles: dict[int, dict[str, bytes]] = {}  # each part's files, by their path under site/
+        self.jobs: list[tuple[int, list[dict[str, Any]], str]] = []  # the parts to index: (part, requests, key)
+        for part, part_requests in requests.items():
+            key = _index_key(f"{self.language}\0{part}/{count}", part_requests)
+            kept = previous.take(_unit(part), key) if previous else None
+            if kept is not None:
+                self.bundles[part] = {path.removeprefix("site/"): data for path, data in kept.items()}
+            else:
+                self.jobs.append((part, part_requests, key))
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="studygen-pagefind", daemon=True)
 
     def __enter__(self) -> BackgroundIndex:
-        if self.outcome is None:
+        if self.jobs:
             self.thread.start()
         return self
 
@@ -149,27 +197,46 @@ class BackgroundIndex:
             self.thread.join()
 
     def result(self) -> dict[str, bytes]:
-        if self.thread.ident is None:
-            assert isinstance(self.outcome, dict)  # kept from the previous build
-            return self.outcome
-        self.thread.join()
-        if isinstance(self.outcome, BaseException):
-            raise self.outcome
-        assert self.outcome is not None
+        if self.thread.ident is not None:
+            self.thread.join()
+        if self.failure is not None:
+            raise self.failure
         if self.previous:
-            self.previous.keep(INDEX_UNIT, self.key, (), {f"site/{p}": data for p, data in self.outcome.items()})
-        return self.outcome
+            for part, _, key in self.jobs:
+                bundle = self.bundles[part]
+                self.previous.keep(_unit(part), key, (), {f"site/{path}": data for path, data in bundle.items()})
+        return {path: data for part in sorted(self.bundles) for path, data in self.bundles[part].items()}
 
-    def _run(self, requests: list[dict[str, Any]]) -> None:
+    def _run(self) -> None:
         try:
-            self.outcome = self._bundle(requests)
+            for part, requests, _ in self.jobs:
+                self.bundles[part] = self._bundle(part, requests)
         except BaseException as error:  # handed to the thread that asks for the result
-            self.outcome = error
+            self.failure = error
 
-    def _bundle(self, requests: list[dict[str, Any]]) -> dict[str, bytes]:
+    def _bundle(self, part: int, requests: list[dict[str, Any]]) -> dict[str, bytes]:
         config = {"force_language": self.language, "keep_index_url": True}
         files = self.backend.build(config, requests)
-        return {f"{INDEX_FOLDER}/{name}": files[name] for name in sorted(files) if not name.startswith(_DROPPED)}
+        dropped = _DROPPED + (_MERGED_DROPS if part else ())
+        folder = part_folder(part)
+        return {folder + name: files[name] for name in sorted(files) if not name.startswith(dropped)}
+
+
+def _owner(page: Page) -> str:
+    """The topic or subject a page is about, which decides its part of the index ("" for course-wide pages)."""
+    context = page.context
+    if "topic" in context:
+        return str(context["topic"].id)
+    if "group" in context:  # a topic's questions and answers
+        return str(context["group"].topic.id)
+    if "subject" in context:
+        return str(context["subject"].id)
+    return ""
+
+
+def _unit(part: int) -> str:
+    """A part of the index's name in the output cache."""
+    return f"site/{part_folder(part)}"
 
 
 class PagefindBackend:

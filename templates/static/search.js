@@ -38,8 +38,12 @@
   async function load() {
     if (pagefind) return pagefind;
     if (location.protocol === "file:") throw new Error("file");
-    pagefind = await import(new URL(form.dataset.pagefind, document.baseURI).href);
-    await pagefind.init();
+    const engine = await import(new URL(form.dataset.pagefind, document.baseURI).href);
+    await engine.init();
+    // A large course's index comes in parts (each a bundle of its own, searched with this one's WebAssembly).
+    const parts = (form.dataset.pagefindParts || "").split(" ").filter(Boolean);
+    for (const part of parts) await engine.mergeIndex(new URL(part, document.baseURI).pathname);
+    pagefind = engine;
     return pagefind;
   }
 
