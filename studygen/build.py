@@ -6,8 +6,11 @@ Everything is gathered and checked before anything is written; a build with erro
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,7 +105,7 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None) -> dict[
 def build(course_dir: Path, out_dir: Path, *, strict: bool = False) -> BuildReport:
     from studygen.render.markup_cache import persistent_markup
 
-    with persistent_markup(course_dir) as markup_store:
+    with _fewer_collections(), persistent_markup(course_dir) as markup_store:
         graph, warnings = check(course_dir, strict=strict)
         graph, figure_warnings = with_drawn_figures(graph, strict=strict)
         warnings = warnings + figure_warnings
@@ -114,6 +117,19 @@ def build(course_dir: Path, out_dir: Path, *, strict: bool = False) -> BuildRepo
     outputs[RECORDS_FILE] = previous.records()  # after the manifest: not an output to publish or compare
     write_outputs(outputs, out_dir)
     return BuildReport(out_dir, files, warnings, len(graph.topics), previous.kept, previous.rendered)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cycle collector runs after every 700 new objects and, as a build holds a whole course in memory,
+    each run has more to scan: collecting less often made a 1,000-topic rebuild ~12% faster (17.5 -> 15.2 s;
+    a clean build the same). A build makes few cycles, so little waits longer to be freed."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def with_drawn_figures(graph: CourseGraph, *, strict: bool = False) -> tuple[CourseGraph, list[Problem]]:
