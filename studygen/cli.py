@@ -6,11 +6,15 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from studygen import __version__
+from studygen.cli_paths import PathParam
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EXIT_CONTENT = 1  # content or output problems; click uses 2 for usage errors
 
@@ -78,14 +82,12 @@ def _end_interrupted() -> None:
     os._exit(128 + _stopped_by)  # only if the signal could not be delivered
 
 
-COURSE_ARG = click.argument(
-    "course_dir", type=click.Path(file_okay=False, path_type=Path), default="content", required=False
-)
+COURSE_ARG = click.argument("course_dir", type=PathParam(file_okay=False), default="content", required=False)
 
 
 @main.command()
 @COURSE_ARG
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default="build", show_default=True)
+@click.option("-o", "--out", "out_dir", type=PathParam(), default="build", show_default=True)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.pass_obj
 def build(out: Output, course_dir: Path, out_dir: Path, strict: bool) -> None:
@@ -107,7 +109,7 @@ def build(out: Output, course_dir: Path, out_dir: Path, strict: bool) -> None:
     "-o",
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=PathParam(),
     default=None,
     help="Build into this folder (default: a temporary folder, removed on exit).",
 )
@@ -142,7 +144,7 @@ def check(out: Output, course_dir: Path, strict: bool) -> None:
     "-o",
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathParam(file_okay=False),
     default=None,
     help="Write course.schema.json and topic.schema.json into this folder instead of printing one.",
 )
@@ -161,7 +163,7 @@ def schema(kind: str, out_dir: Path | None) -> None:
 
 
 @main.command()
-@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--out", "out_file", type=PathParam(dir_okay=False), default=None,
               help="Write the guide to this file (e.g. docs/authoring.md) instead of printing it.")  # fmt: skip
 def docs(out_file: Path | None) -> None:
     """Print the content reference, generated from the content model."""
@@ -181,7 +183,7 @@ def new() -> None:
 
 
 @new.command("course")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", type=PathParam(file_okay=False))
 @click.option("--title", default=None, help="The course's title (default: from the folder name).")
 @click.pass_obj
 def new_course(out: Output, folder: Path, title: str | None) -> None:
@@ -198,7 +200,7 @@ def new_course(out: Output, folder: Path, title: str | None) -> None:
 @click.argument("topic_id")
 @click.option("--subject", required=True, help="The id of a subject in the course's catalogue.")
 @click.option("--title", default=None, help="The topic's title (default: from its id).")
-@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default="content")
+@click.option("--course", "course_dir", type=PathParam(file_okay=False), default="content")
 @click.pass_obj
 def new_topic(out: Output, topic_id: str, subject: str, title: str | None, course_dir: Path) -> None:
     """Add topics/TOPIC_ID.yaml with every section stubbed and explained."""
@@ -209,7 +211,7 @@ def new_topic(out: Output, topic_id: str, subject: str, title: str | None, cours
 
 @main.command()
 @COURSE_ARG
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default="build", show_default=True)
+@click.option("-o", "--out", "out_dir", type=PathParam(), default="build", show_default=True)
 @click.option("--branch", default="gh-pages", show_default=True, help="The branch that receives the site.")
 @click.option("--remote", default="origin", show_default=True, help="Where to push the branch.")
 @click.option("--no-push", is_flag=True, help="Commit to the local branch only.")
@@ -229,6 +231,8 @@ def publish(
     strict: bool,
 ) -> None:
     """Build, then commit build/site to a branch (gh-pages) and push it, without touching the working tree."""
+    from pathlib import Path
+
     from studygen import __version__ as version
     from studygen.build import build as run_build
     from studygen.publish import plan_publish
@@ -247,11 +251,11 @@ def publish(
 
 @main.command("import")
 @click.argument("format", type=click.Choice(["anki", "quizlet", "csv", "gift", "moodle"]))
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", type=PathParam(exists=True, dir_okay=False))
 @click.option("--topic", "topic_id", required=True, help="The topic to create, or to add the cards/questions to.")
 @click.option("--subject", required=True, help="The id of a subject in the course's catalogue.")
 @click.option("--title", default=None, help="The new topic's title (default: from its id).")
-@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default="content")
+@click.option("--course", "course_dir", type=PathParam(file_okay=False), default="content")
 @click.option("--term-sep", default="tab", show_default=True, help="Quizlet: between term and definition.")
 @click.option("--card-sep", default="newline", show_default=True, help="Quizlet: between cards.")
 @click.pass_obj

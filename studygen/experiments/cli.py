@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+from studygen.cli_paths import PathParam
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 INSTALL_HINT = "pip install torch==2.13.0 'studygen[experiments]'"
 
 
 @click.group("figures", invoke_without_command=True)
-@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default="content",
+@click.option("--course", "course_dir", type=PathParam(file_okay=False), default="content",
               show_default=True, help="Course folder (figures alone: which course's figures to draw).")  # fmt: skip
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("-o", "--out", "out_dir", type=PathParam(file_okay=False), default=None,
               help="Figures alone: also write each figure's SVG and PNG into this folder.")  # fmt: skip
 @click.pass_context
 def figures(ctx: click.Context, course_dir: Path, out_dir: Path | None) -> None:
@@ -31,11 +36,11 @@ def figures(ctx: click.Context, course_dir: Path, out_dir: Path | None) -> None:
 
 
 @figures.command("run")
-@click.argument("specs", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("specs", nargs=-1, type=PathParam(exists=True, dir_okay=False))
 @click.option(
     "--course",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("content"),
+    type=PathParam(file_okay=False),
+    default="content",
     show_default=True,
     help="Course folder: specs in experiments/, results in results/.",
 )
@@ -50,15 +55,13 @@ def figures(ctx: click.Context, course_dir: Path, out_dir: Path | None) -> None:
 @click.option("--data", type=click.Choice(["digits", "cifar10"]), help="Override the data set of every run.")
 @click.option(
     "--data-dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=PathParam(exists=True, file_okay=False),
     help="Folder with CIFAR-10's python-format batches (data_batch_1..5, test_batch).",
 )
-@click.option(
-    "--results-dir", type=click.Path(file_okay=False, path_type=Path), help="Result cache; default: COURSE/results."
-)
+@click.option("--results-dir", type=PathParam(file_okay=False), help="Result cache; default: COURSE/results.")
 @click.option(
     "--checkpoint-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathParam(file_okay=False),
     help="Checkpoints of unfinished runs; default: .studygen-cache/checkpoints beside COURSE.",
 )
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the nets (pays off on long GPU runs).")
