@@ -22,6 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from studygen.cache_table import open_table, save_and_close, save_entries
 from studygen.content import yamlsource
 
 CACHE_FILE = ".studygen-cache/parsed.sqlite"
@@ -68,14 +69,8 @@ class ParseCache:
         self.new[self.key(raw)] = entry
 
     def save(self) -> None:
-        with self.connection:
-            self.connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", self.new.items())
-            # Every file is read on every build, so what this one did not use belongs to files since edited.
-            (stored,) = self.connection.execute("SELECT count(*) FROM parsed").fetchone()
-            if stored > 2 * len(self.used):
-                self.connection.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
-                self.connection.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
-                self.connection.execute("DELETE FROM parsed WHERE key NOT IN (SELECT key FROM used)")
+        # Every file is read on every build, so what this one did not use belongs to files since edited.
+        save_entries(self.connection, "parsed", self.new, self.used, prune=True)
 
 
 @contextmanager
@@ -86,20 +81,9 @@ def parse_cache(course_dir: Path) -> Iterator[ParseCache | None]:
         yield store
     finally:
         if store is not None:
-            try:
-                store.save()
-            except sqlite3.Error:
-                pass  # a busy or read-only cache costs the next build time, nothing else
-            finally:
-                store.connection.close()
+            save_and_close(store.connection, store.save)
 
 
 def _open(path: Path) -> ParseCache | None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, timeout=10)
-        connection.execute("CREATE TABLE IF NOT EXISTS parsed (key BLOB PRIMARY KEY, parsed TEXT NOT NULL)")
-        connection.commit()
-    except (OSError, sqlite3.Error):
-        return None  # e.g. a read-only checkout, or a file that is not a database
-    return ParseCache(connection)
+    connection = open_table(path, "parsed", "parsed")
+    return None if connection is None else ParseCache(connection)

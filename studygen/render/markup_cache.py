@@ -16,6 +16,7 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
+from studygen.cache_table import open_table, save_and_close, save_entries
 from studygen.render import markup
 
 CACHE_FILE = ".studygen-cache/markup.sqlite"
@@ -84,14 +85,9 @@ class MarkupStore:
         self.used |= used
 
     def save(self) -> None:
-        with self.connection:
-            self.connection.executemany("INSERT OR REPLACE INTO markup VALUES (?, ?)", self.new.items())
-            # Keep the cache near the size of the course: once it holds twice what this build used, drop the rest.
-            (stored,) = self.connection.execute("SELECT count(*) FROM markup").fetchone()
-            if stored > 2 * len(self.used) and self.saw_everything:
-                self.connection.execute("CREATE TEMP TABLE used (key BLOB PRIMARY KEY)")
-                self.connection.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in self.used))
-                self.connection.execute("DELETE FROM markup WHERE key NOT IN (SELECT key FROM used)")
+        # Pruned only after a build that rendered everything: a page kept from the last build used its Markdown
+        # without asking for it.
+        save_entries(self.connection, "markup", self.new, self.used, prune=self.saw_everything)
 
 
 @contextmanager
@@ -104,20 +100,9 @@ def persistent_markup(course_dir: Path) -> Iterator[MarkupStore | None]:
     finally:
         markup.use_store(None)
     if store is not None:
-        try:
-            store.save()
-        except sqlite3.Error:
-            pass  # a busy or read-only cache costs the next build time, nothing else
-        finally:
-            store.connection.close()
+        save_and_close(store.connection, store.save)
 
 
 def _open(path: Path) -> MarkupStore | None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, timeout=10)
-        connection.execute("CREATE TABLE IF NOT EXISTS markup (key BLOB PRIMARY KEY, html TEXT NOT NULL)")
-        connection.commit()
-    except (OSError, sqlite3.Error):
-        return None  # e.g. a read-only checkout, or a file that is not a database
-    return MarkupStore(connection, path)
+    connection = open_table(path, "markup", "html")
+    return None if connection is None else MarkupStore(connection, path)
