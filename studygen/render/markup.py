@@ -138,6 +138,8 @@ def _converted(text: str) -> tuple[str, tuple[tuple[str, bool], ...]]:
 
 def find_formulas(text: str) -> list[tuple[str, bool]]:
     """The (LaTeX, is-display) formulas of a Markdown text, outside code."""
+    if "$" not in text:  # most texts: the patterns below cost ~37 us a call even when they find nothing
+        return []
     found: list[tuple[str, bool]] = []
     for index, piece in enumerate(_CODE.split(text)):
         if index % 2 == 0:
