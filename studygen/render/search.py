@@ -14,8 +14,9 @@ bundle of its own (`pagefind/`, then `pagefind/part-1/`, ...), and the search pa
 after a one-topic edit took 3.4 s longer than one with nothing changed, ~10 s with one index), and each Pagefind
 process holds one part in memory. A hash, not the course's order, so that adding a topic changes only its part.
 Each part ranks with its own word statistics, so scores from different parts are close to, not exactly, what one
-index would give; and Pagefind leaves out of a query the words a part has never seen, so a query of several words
-can find more in a course indexed in parts (never less).
+index would give (300 synthetic topics in two parts: the first 20 results shared 13-17 with one index's first 20);
+and Pagefind leaves out of a query the words a part has never seen, so a query of several words can find more in a
+course indexed in parts (never less).
 
 Pagefind's bundle is byte-identical across builds of the same input (checked by the tests) as long as documents
 are added in the same order, which is why they are sorted here. Only the files the search page uses are kept:
