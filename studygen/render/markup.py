@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -88,14 +89,19 @@ def use_store(store: MarkupStore | None) -> None:
 @lru_cache(maxsize=16384)
 def render_markdown(text: str, math: MathMode = "mathml", inline: bool = False) -> str:
     """Render Markdown to sanitised HTML. With inline=True a single paragraph loses its <p> wrapper."""
+    return _through_store(text, math, inline, lambda: _render(text, math, inline))
+
+
+def _through_store(text: str, mode: str, flag: bool, make: Callable[[], str]) -> str:
+    """`make()`, or what it gave for the same text, mode and flag in an earlier build (the markup cache)."""
     if _store is None:
-        return _render(text, math, inline)
-    key = _store.key(text, math, inline)
-    body = _store.get(key)
-    if body is None:
-        body = _render(text, math, inline)
-        _store.put(key, body)
-    return body
+        return make()
+    key = _store.key(text, mode, flag)
+    found = _store.get(key)
+    if found is None:
+        found = make()
+        _store.put(key, found)
+    return found
 
 
 def _render(text: str, math: MathMode, inline: bool) -> str:
@@ -160,13 +166,13 @@ def _render_formula(latex: str, display: bool, math: MathMode) -> str:
 def check_formula(latex: str, display: bool = False) -> None:
     """Raise MarkupError if the formula cannot be rendered. One that rendered in an earlier build (the markup
     cache says so) is not converted again: checking every formula was a tenth of a rebuild."""
-    if _store is None:
-        mathml(latex, display)
-        return
-    key = _store.key(latex, "formula-check", display)
-    if _store.get(key) is None:
-        mathml(latex, display)  # raises for a bad one, which is therefore never recorded as good
-        _store.put(key, "")
+    _through_store(latex, "formula-check", display, lambda: _converts(latex, display))
+
+
+def _converts(latex: str, display: bool) -> str:
+    """An empty string once the formula converts; mathml raises for a bad one, which is so never recorded as good."""
+    mathml(latex, display)
+    return ""
 
 
 @lru_cache(maxsize=16384)
@@ -182,14 +188,7 @@ def mathml(latex: str, display: bool = False) -> str:
 def plain_text(text: str) -> str:
     """Markdown reduced to plain text (for meta descriptions, titles and search snippets). Kept in the markup
     cache like rendered Markdown: stripping the tags again was ~10% of planning a rebuild's pages."""
-    if _store is None:
-        return _plain_text(text)
-    key = _store.key(text, "plain", False)
-    found = _store.get(key)
-    if found is None:
-        found = _plain_text(text)
-        _store.put(key, found)
-    return found
+    return _through_store(text, "plain", False, lambda: _plain_text(text))
 
 
 def _plain_text(text: str) -> str:
