@@ -237,8 +237,7 @@ def key_view(graph: CourseGraph, item: QuizItem, number: int) -> dict[str, Any]:
 
 def _key_view(graph: CourseGraph, item: QuizItem) -> dict[str, Any]:
     q = item.question
-    view = practice_view(graph, item, 0, blank="line")
-    del view["number"]
+    view = dict(_memoised(graph, ("practice", item.key, "line"), lambda: _practice_view(graph, item, "line")))
     if q.type == "fill_blank":
         view["prompt"] = Markup(
             prompt_with_blanks(
