@@ -178,7 +178,7 @@ class BackgroundIndex:
         self.bundles: dict[int, dict[str, bytes]] = {}  # each part's files, by their path under site/
         self.jobs: list[tuple[int, list[dict[str, Any]], str]] = []  # the parts to index: (part, requests, key)
         for part, part_requests in requests.items():
-            key = _index_key(f"{self.language}\0{part}/{count}", part_requests)
+            key = _index_key(self.language, f"{part}/{count}", part_requests)
             kept = previous.take(_unit(part), key) if previous else None
             if kept is not None:
                 self.bundles[part] = {path.removeprefix("site/"): data for path, data in kept.items()}
@@ -312,9 +312,10 @@ class PagefindBackend:
         return [answers[i] for i in sorted(answers)]
 
 
-def _index_key(language: str, requests: list[dict[str, Any]]) -> str:
-    """Everything Pagefind is given (our code and Pagefind's version are in every key of the output cache)."""
-    digest = hashlib.sha256(f"{code_digest()}\0{language}".encode())
+def _index_key(language: str, part: str, requests: list[dict[str, Any]]) -> str:
+    """Everything Pagefind is given for one part of the index, and which part ("N/count") it is. Our code and
+    Pagefind's version are in every key of the output cache."""
+    digest = hashlib.sha256(f"{code_digest()}\0{language}\0{part}".encode())
     for request in requests:
         digest.update(b"\0" + request["url"].encode() + b"\0" + request["file_contents"].encode())
     return digest.hexdigest()
