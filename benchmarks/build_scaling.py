@@ -1,7 +1,7 @@
 """How the build scales with course size, against MkDocs and Hugo on the same pages, in one run.
 
-For each N: a synthetic course of N topics (gen_course.py) is built from clean by `studygen build` (no markup
-cache, no previous output), then again into the same folder (nothing changed: every page can be kept); its guides
+For each N: a synthetic course of N topics (gen_course.py) is built from clean by `studygen build` (no caches,
+no previous output), then again into the same folder (nothing changed: every page can be kept); its guides
 are exported as plain Markdown pages and built by MkDocs and Hugo. Then one topic is edited and the course rebuilt,
 and one template is edited (the flashcards page's) and the course rebuilt; for both, the table says how many
 pages were rendered again. Start-up is timed last. Every timing is the median of --repeat runs, all in this one
@@ -120,7 +120,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="studygen-bench-") as scratch:
         root = Path(scratch)
         for n in args.sizes:
-            # Each course in a folder of its own: the markup cache goes beside a course, and must not be shared.
+            # Each course in a folder of its own: the caches go beside a course, and must not be shared.
             course = generate(n, root / str(n) / "course")
             out = root / f"build-{n}"
             command = [*studygen, "build", str(course), "-o", str(out)]
@@ -186,7 +186,7 @@ def main() -> None:
     print(
         f"\nstart-up: `studygen --help` {startup_help * 1000:.0f} ms; build of a 1-topic course {startup_build:.2f} s"
     )
-    print("ours: clean build (no markup cache, no previous output); warm: rebuilt, nothing changed; edit: one topic")
+    print("ours: clean build (no caches, no previous output); warm: rebuilt, nothing changed; edit: one topic")
     print("edited; tmpl: one template edited; rendered: pages, packages, exports and search index rendered again, of")
     print("all of them (the rest were kept from the previous build).")
     print("x mkdocs / x hugo: our clean pages per second divided by theirs (theirs build only the guide pages).")
