@@ -65,7 +65,8 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None) -> dict[
     from studygen.render.anki_inputs import content_times, static_figures
     from studygen.render.quizzes import render_quizzes
     from studygen.render.search import BackgroundIndex
-    from studygen.render.site import plan_pages, render_site
+    from studygen.render.site import render_site, site_units
+    from studygen.render.site_plan import SitePlan
 
     figure_bytes = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
     store = markup.current_store()
@@ -79,9 +80,9 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None) -> dict[
     # Three things at once where the machine allows: the decks and quiz exports in a forked child, the site here,
     # and then Pagefind indexing the site in its own process. Each output is the same as rendered alone.
     with Forked(decks_and_exports, in_child=store.after_fork if store else None) as side:
-        pages = plan_pages(graph)
-        site = render_site(graph, pages, previous)
-        with BackgroundIndex(graph, site, pages, previous) as search:
+        plan = SitePlan(site_units(graph), previous)
+        site = render_site(graph, plan, previous)
+        with BackgroundIndex(graph, site, plan, previous) as search:
             anki, quizzes, markup_changes, output_changes = side.result()
             site.update(search.result())
     if store is not None and markup_changes is not None:

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from studygen.build import BuildReport, build
+from studygen.build import BuildReport, build, check, with_drawn_figures
+from studygen.render.output_cache import RECORDS_FILE, OutputCache
+from studygen.render.site import site_units
+from studygen.render.site_plan import SitePlan
 
 SITE_COURSE = Path(__file__).parent / "fixtures" / "site-course"
 
@@ -165,7 +168,6 @@ def test_a_rebuild_that_keeps_pages_keeps_their_markdown_in_the_markup_cache(tmp
 
 def test_an_edit_re_indexes_only_its_part_of_the_search_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from studygen.render import search
-    from studygen.render.output_cache import RECORDS_FILE
 
     monkeypatch.setattr(search, "PART_TOPICS", 1)  # gradient-descent in part 2, everything else in part 0
     keys: list[dict[str, str]] = []
@@ -194,3 +196,79 @@ def test_an_edit_re_indexes_only_its_part_of_the_search_index(tmp_path: Path, mo
     assert after["site/pagefind/part-2/"] != before["site/pagefind/part-2/"]  # indexed again
     # The rebuild ran Pagefind once, for gradient-descent's part; the fresh build twice, once for each part.
     assert len(indexed) == 3 and all(url.startswith("/topics/gradient-descent/") for url in indexed[0])
+
+
+def _units_a_rebuild_plans(course: Path, out: Path) -> list[str]:
+    """The units of the site that the next build of `course` into `out` plans (the real plan and records)."""
+    graph, _ = with_drawn_figures(check(course)[0])
+    return SitePlan(site_units(graph), OutputCache.for_build(out, graph)).planned
+
+
+def test_a_rebuild_plans_only_the_units_that_read_an_edited_topic(tmp_path: Path) -> None:
+    planned: list[list[str]] = []
+
+    def edit(course: Path) -> None:
+        planned.append(_units_a_rebuild_plans(course, tmp_path / "out"))
+        _replace(course / "topics/gradient-descent.yaml", "title: Gradient Descent", "title: Gradient Descent Again")
+        planned.append(_units_a_rebuild_plans(course, tmp_path / "out"))
+
+    _rebuild_matches_clean_build(tmp_path, edit)
+    unchanged, edited = planned
+    assert unchanged == []
+    # The topic's own units, the units that list every topic or its subject's topics, and shortcuts' flashcards,
+    # which ask why gradient descent is its prerequisite (by its title). Nothing of learning-rates alone.
+    assert sorted(edited) == [
+        "flashcards:gradient-descent",
+        "flashcards:shortcuts",
+        "guide:gradient-descent",
+        "practice-course",
+        "practice-subject:optimisation",
+        "practice:gradient-descent",
+        "qa",
+        "search",
+        "summary",
+    ]
+
+
+def test_a_plan_is_kept_only_under_the_same_frame(tmp_path: Path) -> None:
+    """The course's settings (or our code, or the interface strings) may reach any plan: all are planned again."""
+    planned: list[str] = []
+
+    def edit(course: Path) -> None:
+        _replace(course / "course.yaml", "title: ", "title: Renamed ")
+        planned.extend(_units_a_rebuild_plans(course, tmp_path / "out"))
+
+    _rebuild_matches_clean_build(tmp_path, edit)
+    graph, _ = with_drawn_figures(check(tmp_path / "work" / "course")[0])
+    assert sorted(planned) == sorted(unit.name for unit in site_units(graph))
+
+
+def test_damaged_plan_records_mean_a_full_render(tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    shutil.copytree(SITE_COURSE, course)
+    first = build(course, tmp_path / "out")
+    records = json.loads((tmp_path / "out" / RECORDS_FILE).read_text())
+    records["plans"]["guide:shortcuts"]["pages"] = [["topics/shortcuts/guide.html"]]
+    (tmp_path / "out" / RECORDS_FILE).write_text(json.dumps(records))
+    again = build(course, tmp_path / "out")
+    assert again.kept == 0 and again.rendered == first.rendered
+
+
+def test_every_way_to_a_topic_through_the_graph_is_recorded() -> None:
+    from studygen.content.graph import recorded_reads
+
+    graph, _ = check(SITE_COURSE)
+    with recorded_reads() as by_id:
+        graph.topic("shortcuts")
+    with recorded_reads() as by_subject:
+        graph.topics_of("optimisation")
+    with recorded_reads() as listed:
+        sorted(graph.topics, key=lambda topic: topic.title)
+    with recorded_reads() as indexed:
+        graph.topics[0]
+    with recorded_reads() as counted:
+        len(graph.topics)  # how many there are is in every key already (the frame), not a topic's content
+    assert by_id == {"shortcuts"}
+    assert by_subject == {"gradient-descent", "learning-rates"}
+    assert listed == indexed == {"gradient-descent", "learning-rates", "shortcuts"}
+    assert counted == set()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +19,40 @@ from studygen.content.loader import LoadedCourse, LoadedTopic
 from studygen.content.model import Category, Course, FigureSpec, Subject, Topic
 from studygen.content.yamlsource import SourceMap
 from studygen.errors import Problem
+
+# The topics read while a part of the site is planned (`recorded_reads`); None when nothing is recorded.
+_reads: set[str] | None = None
+
+
+@contextmanager
+def recorded_reads() -> Iterator[set[str]]:
+    """The ids of the topics that the code inside this block reads through a course graph: looked up by id, listed
+    by subject, or any of them through `topics`. (A topic object already in hand is the caller's to count.)
+    studygen.render.site_plan keeps a part of the site planned only while those topics are unchanged."""
+    global _reads
+    outer, _reads = _reads, set()
+    try:
+        yield _reads
+    finally:
+        if outer is not None:
+            outer |= _reads
+        _reads = outer
+
+
+class TopicList(tuple[Topic, ...]):
+    """The course's topics. Going through them (or indexing them) while reads are recorded reads them all."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[Topic]:
+        if _reads is not None:
+            _reads.update(topic.id for topic in tuple.__iter__(self))
+        return tuple.__iter__(self)
+
+    def __getitem__(self, index: Any) -> Any:
+        if _reads is not None:
+            _reads.update(topic.id for topic in tuple.__iter__(self))
+        return tuple.__getitem__(self, index)
 
 
 @dataclass(frozen=True)
@@ -32,19 +68,25 @@ class CourseGraph:
     # build after drawing; renderers read them like the rest of the course.
     drawn_figures: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.topics, TopicList):
+            object.__setattr__(self, "topics", TopicList(self.topics))
+
     @cached_property
     def _topics_by_id(self) -> dict[str, Topic]:
-        return {t.id: t for t in self.topics}
+        return {t.id: t for t in tuple.__iter__(self.topics)}  # indexing reads no topic
 
     @cached_property
     def _topics_by_subject(self) -> dict[str, list[Topic]]:
         by_subject: dict[str, list[Topic]] = {}
-        for t in self.topics:
+        for t in tuple.__iter__(self.topics):
             by_subject.setdefault(t.subject, []).append(t)
         return by_subject
 
     def topic(self, topic_id: str) -> Topic:
         # Indexed once: renderers look topics up for every link, and a scan per lookup grows with the square of N.
+        if _reads is not None:
+            _reads.add(topic_id)
         return self._topics_by_id[topic_id]
 
     def subject(self, subject_id: str) -> tuple[Category, Subject]:
@@ -55,7 +97,10 @@ class CourseGraph:
         raise KeyError(subject_id)
 
     def topics_of(self, subject_id: str) -> list[Topic]:
-        return list(self._topics_by_subject.get(subject_id, ()))
+        topics = list(self._topics_by_subject.get(subject_id, ()))
+        if _reads is not None:
+            _reads.update(topic.id for topic in topics)
+        return topics
 
     def figure(self, figure_id: str) -> FigureSpec:
         return next(f for f in self.course.figures if f.id == figure_id)

@@ -128,31 +128,27 @@ def _card_figure(graph: CourseGraph, card: StudyCard, here: str) -> str:
     return figure_html(graph, graph.figure(card.figure), None, here)
 
 
-def plan_flashcard_pages(graph: CourseGraph) -> list[Page]:
-    """One flashcard page per topic that has at least one card."""
-    pages = []
-    for topic in graph.topics:
-        path = topic_path(topic.id, FLASHCARDS_FILE)
-        cards = topic_cards(graph, topic, posixpath.dirname(path))
-        if not cards:
-            continue
-        category, subject = graph.subject(topic.subject)
-        m = course_messages(graph)
-        crumbs = topic_crumbs(graph, topic)
-        pages.append(
-            Page(
-                path,
-                "flashcards.html",
-                m.text("flashcards.title", topic=topic.title),
-                m.text("flashcards.description", count=len(cards), topic=topic.title),
-                {
-                    "topic": topic,
-                    "subject": subject,
-                    "category": category,
-                    "cards": cards,
-                    "storage_key": f"studygen:{graph.course.id}:cards:{topic.id}",
-                },
-                crumbs,
-            )
+def plan_topic_flashcards(graph: CourseGraph, topic: Topic) -> list[Page]:
+    """The topic's flashcard page (none if it has no cards)."""
+    path = topic_path(topic.id, FLASHCARDS_FILE)
+    cards = topic_cards(graph, topic, posixpath.dirname(path))
+    if not cards:
+        return []
+    category, subject = graph.subject(topic.subject)
+    m = course_messages(graph)
+    return [
+        Page(
+            path,
+            "flashcards.html",
+            m.text("flashcards.title", topic=topic.title),
+            m.text("flashcards.description", count=len(cards), topic=topic.title),
+            {
+                "topic": topic,
+                "subject": subject,
+                "category": category,
+                "cards": cards,
+                "storage_key": f"studygen:{graph.course.id}:cards:{topic.id}",
+            },
+            topic_crumbs(graph, topic),
         )
-    return pages
+    ]

@@ -43,27 +43,23 @@ class GuideBody:
     figures: tuple[str, ...]  # figure ids in the order they appear
 
 
-def plan_guide_pages(graph: CourseGraph) -> list[Page]:
-    """One guide page per topic that has a guide."""
-    pages = []
-    for topic in graph.topics:
-        if not topic.guide.strip():
-            continue
-        category, subject = graph.subject(topic.subject)
-        path = topic_path(topic.id, GUIDE_FILE)
-        m = course_messages(graph)
-        crumbs = topic_crumbs(graph, topic)
-        pages.append(
-            Page(
-                path,
-                "guide.html",
-                m.text("guide.title", topic=topic.title),
-                m.text("guide.description", definition=plain_text(topic.definition))[:300],
-                {"topic": topic, "subject": subject, "category": category, "guide": render_guide(graph, topic, path)},
-                crumbs,
-            )
+def plan_topic_guide(graph: CourseGraph, topic: Topic) -> list[Page]:
+    """The topic's guide page (none if it has no guide)."""
+    if not topic.guide.strip():
+        return []
+    category, subject = graph.subject(topic.subject)
+    path = topic_path(topic.id, GUIDE_FILE)
+    m = course_messages(graph)
+    return [
+        Page(
+            path,
+            "guide.html",
+            m.text("guide.title", topic=topic.title),
+            m.text("guide.description", definition=plain_text(topic.definition))[:300],
+            {"topic": topic, "subject": subject, "category": category, "guide": render_guide(graph, topic, path)},
+            topic_crumbs(graph, topic),
         )
-    return pages
+    ]
 
 
 def render_guide(graph: CourseGraph, topic: Topic, page_path: str) -> GuideBody:

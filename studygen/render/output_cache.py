@@ -11,6 +11,9 @@ key and the topics it read are unchanged:
 - the topics a page reached beyond its context (links to other topics, the library's topic lists) are recorded
   while it renders, each with its topic's digest (a hash of the topic as validated).
 
+The site's plan is kept the same way, by unit (studygen.render.site_plan): the topics a unit read while it was
+planned, with their digests, and its pages' fingerprints; a build with another frame plans everything again.
+
 The bytes are read back from the previous output folder and checked against the SHA-256 recorded with them, so a
 file changed or removed by hand is rendered again. The records are a file of the output itself
 (`.studygen-outputs.json`, outside the published `site/` and not in the manifest), written and swapped in with
@@ -42,7 +45,7 @@ from studygen.content.model import Topic
 from studygen.render.theme import theme_dir
 
 RECORDS_FILE = ".studygen-outputs.json"
-_FORMAT = 1
+_FORMAT = 2
 # Libraries whose output lands in pages or the search index (besides our own code).
 _LIBRARIES = [
     "jinja2",
@@ -214,6 +217,14 @@ class Kept:
     files: dict[str, str]  # path -> SHA-256 of its bytes
 
 
+@dataclasses.dataclass
+class PlanRecord:
+    """A unit of the site's plan as the last build made it (studygen.render.site_plan)."""
+
+    reached: dict[str, str]  # topic id -> its digest when the unit was planned
+    pages: list[list[str]]  # each page's [path, template, owner, plan fingerprint], in planned order
+
+
 OutputChanges = tuple[dict[str, Kept], set[str], set[str]]
 
 
@@ -224,8 +235,9 @@ class OutputCache:
         self.out_dir = out_dir
         self.digests = digests
         self.frame = frame  # frame_digest(), made once per build (before the decks and exports are forked off)
-        self.previous = _read_records(out_dir / RECORDS_FILE)
+        self.previous, self.previous_plans = _read_records(out_dir / RECORDS_FILE, frame)
         self.current: dict[str, Kept] = {}
+        self.current_plans: dict[str, PlanRecord] = {}
         self.kept_units: set[str] = set()
         self.rendered_units: set[str] = set()
 
@@ -271,6 +283,17 @@ class OutputCache:
             {path: hashlib.sha256(data).hexdigest() for path, data in files.items()},
         )
 
+    def kept_plan(self, unit: str) -> PlanRecord | None:
+        """The unit's plan from the last build, if every topic it read is unchanged (and the frame: a plan from a
+        build with another frame is never read)."""
+        record = self.previous_plans.get(unit)
+        if record is None or any(self.digests.get(topic) != digest for topic, digest in record.reached.items()):
+            return None
+        return record
+
+    def keep_plan(self, unit: str, record: PlanRecord) -> None:
+        self.current_plans[unit] = record
+
     def changes(self) -> OutputChanges:
         """What this process recorded: handed from a forked child (decks and exports) to its parent."""
         return self.current, self.kept_units, self.rendered_units
@@ -285,7 +308,9 @@ class OutputCache:
     def records(self) -> bytes:
         """This build's records, for the next build: written into the output with the files they describe."""
         units = {unit: dataclasses.asdict(kept) for unit, kept in sorted(self.current.items())}
-        return json.dumps({"format": _FORMAT, "units": units}, separators=(",", ":")).encode()
+        plans = {unit: dataclasses.asdict(plan) for unit, plan in sorted(self.current_plans.items())}
+        records = {"format": _FORMAT, "frame": self.frame, "units": units, "plans": plans}
+        return json.dumps(records, separators=(",", ":")).encode()
 
 
 def kept_or_rendered(
@@ -312,11 +337,24 @@ def folder_digest(*folders: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_records(record_file: Path) -> dict[str, Kept]:
+def _read_records(record_file: Path, frame: str) -> tuple[dict[str, Kept], dict[str, PlanRecord]]:
+    """The last build's units, and its plans if it had the same frame."""
     try:
         data = json.loads(record_file.read_text())
         if data.get("format") != _FORMAT:
-            return {}
-        return {unit: Kept(**fields) for unit, fields in data["units"].items()}
+            return {}, {}
+        units = {unit: Kept(**fields) for unit, fields in data["units"].items()}
+        same_frame = data["frame"] == frame
+        plans = {unit: _plan_record(fields) for unit, fields in data["plans"].items()} if same_frame else {}
+        return units, plans
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return {}
+        return {}, {}
+
+
+def _plan_record(fields: dict[str, object]) -> PlanRecord:
+    record = PlanRecord(**fields)  # type: ignore[arg-type]
+    pages_ok = all(isinstance(page, list) and len(page) == 4 and all(isinstance(v, str) for v in page)
+                   for page in record.pages)  # fmt: skip
+    if not isinstance(record.reached, dict) or not pages_ok:
+        raise TypeError("a damaged plan record")
+    return record

@@ -22,6 +22,19 @@ class Page:
     crumbs: tuple[tuple[str, str], ...] = ()  # (title, path) from home down to the parent
 
 
+def page_owner(page: Page) -> str:
+    """The topic or subject a page is about ("" for course-wide pages); it decides the page's part of the search
+    index (studygen.render.search)."""
+    context = page.context
+    if "topic" in context:
+        return str(context["topic"].id)
+    if "group" in context:  # a topic's questions and answers
+        return str(context["group"].topic.id)
+    if "subject" in context:
+        return str(context["subject"].id)
+    return ""
+
+
 def topic_path(topic_id: str, page: str = "index.html") -> str:
     return f"topics/{topic_id}/{page}"
 

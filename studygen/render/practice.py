@@ -12,9 +12,11 @@ Topics and subjects without questions get no pages. The engine is `static/quiz.j
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from studygen.content.graph import CourseGraph
+from studygen.content.model import Category, Subject, Topic
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.page_parts import (
     QUIZ_PART_BYTES,
@@ -36,45 +38,62 @@ from studygen.render.quizzes.questions import (
 )
 from studygen.render.quizzes.views import course_answer_data, key_view, practice_view
 from studygen.render.script_data import script_json
+from studygen.render.site_plan import Unit
 
 
 def plan_practice_pages(graph: CourseGraph) -> list[Page]:
-    pages: list[Page] = []
-    home = (course_messages(graph).text("site.home"), "index.html")
-    for topic in graph.topics:
-        items = topic_items(topic)
-        if not items:
-            continue
-        pages += _three_pages(
-            graph,
-            folder=topic_path(topic.id, ""),
-            title=topic.title,
-            practice_items=items,
-            print_items=items,
-            crumbs=topic_crumbs(graph, topic),
-            mixed=False,
-        )
+    return [page for unit in practice_units(graph) for page in unit.plan()]
+
+
+def practice_units(graph: CourseGraph) -> list[Unit]:
+    """The practice pages in units planned one by one (studygen.render.site_plan): each topic's quiz, worksheet
+    and answer key, then each subject's (mixed from its topics), then the course's mixed quiz."""
+    units = [Unit(f"practice:{t.id}", partial(_topic_practice, graph, t), t.id) for t in graph.topics if t.questions]
     subject_ids = {s.id for s in subject_sets(graph)}
-    for category in graph.course.categories:
-        for subject in category.subjects:
-            if subject.id not in subject_ids:
-                continue
-            items = tuple(item for topic in graph.topics_of(subject.id) for item in topic_items(topic))
-            pages += _three_pages(
-                graph,
-                folder=subject_path(category.id, subject.id).removesuffix("index.html"),
-                title=subject.title,
-                practice_items=pick(items, MIXED_QUIZ_SIZE, f"subject:{subject.id}"),
-                print_items=items,
-                crumbs=(home, (category.title, category_path(category.id)), (subject.title,
-                                                                             subject_path(category.id, subject.id))),
-                mixed=True,
-            )  # fmt: skip
+    units += [
+        Unit(f"practice-subject:{subject.id}", partial(_subject_practice, graph, category, subject))
+        for category in graph.course.categories
+        for subject in category.subjects
+        if subject.id in subject_ids
+    ]
+    return [*units, Unit("practice-course", partial(_course_practice, graph))]
+
+
+def _topic_practice(graph: CourseGraph, topic: Topic) -> list[Page]:
+    items = topic_items(topic)
+    return _three_pages(
+        graph,
+        folder=topic_path(topic.id, ""),
+        title=topic.title,
+        practice_items=items,
+        print_items=items,
+        crumbs=topic_crumbs(graph, topic),
+        mixed=False,
+    )
+
+
+def _subject_practice(graph: CourseGraph, category: Category, subject: Subject) -> list[Page]:
+    items = tuple(item for topic in graph.topics_of(subject.id) for item in topic_items(topic))
+    home = (course_messages(graph).text("site.home"), "index.html")
+    return _three_pages(
+        graph,
+        folder=subject_path(category.id, subject.id).removesuffix("index.html"),
+        title=subject.title,
+        practice_items=pick(items, MIXED_QUIZ_SIZE, f"subject:{subject.id}"),
+        print_items=items,
+        crumbs=(home, (category.title, category_path(category.id)), (subject.title,
+                                                                     subject_path(category.id, subject.id))),
+        mixed=True,
+    )  # fmt: skip
+
+
+def _course_practice(graph: CourseGraph) -> list[Page]:
     everything = course_items(graph)
-    if everything:
-        selection = pick(everything, MIXED_QUIZ_SIZE, f"course:{graph.course.id}")
-        pages += _practice_pages(graph, "practice.html", graph.course.title, selection, (home,), True, None)
-    return pages
+    if not everything:
+        return []
+    home = (course_messages(graph).text("site.home"), "index.html")
+    selection = pick(everything, MIXED_QUIZ_SIZE, f"course:{graph.course.id}")
+    return _practice_pages(graph, "practice.html", graph.course.title, selection, (home,), True, None)
 
 
 def _three_pages(

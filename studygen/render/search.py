@@ -34,19 +34,23 @@ import json
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from html import escape
 from typing import IO, Any
 
 from studygen.content.graph import CourseGraph
-from studygen.render.i18n import course_messages
+from studygen.render.i18n import Messages, course_messages
 from studygen.render.output_cache import OutputCache, code_digest
 from studygen.render.pages import SEARCH_PATH, Page
+from studygen.render.site_plan import Entry, SitePlan
 
 INDEX_FOLDER = "pagefind"
 # Topics per part of the index: small courses have one part, whose bundle is what Pagefind makes of the whole site.
 PART_TOPICS = 250
 # The metadata that marks a search document whose sub-results are the results (a topic's cards or questions).
 COLLECTION = "items"
+# The pages searched through such a document (made from their plan) instead of their own text.
+COLLECTED = ("flashcards.html", "qa-topic.html")
 _BODY_MARK = b"data-pagefind-body"
 # Pagefind's own UI (we have ours) and the WebAssembly for unknown languages (the index forces the course's).
 _DROPPED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.", "wasm.unknown.")
@@ -105,18 +109,17 @@ def search_collections(graph: CourseGraph, pages: list[Page], *, marked: bool = 
     `marked`: whether the site's pages mark their text with data-pagefind-body (then so must these documents).
     """
     m = course_messages(graph)
-    documents: dict[str, str] = {}
-    for page in pages:
-        if page.template == "flashcards.html":
-            kind, topic = "search.kind.flashcard", page.context["topic"]
-            items = [(f"card-{c.id}", c.front_text, c.back_text) for c in page.context["cards"]]
-        elif page.template == "qa-topic.html":
-            kind, topic = "search.kind.question", page.context["group"].topic
-            items = [(i.anchor, i.prompt_text, i.answer_text) for i in page.context["group"].items]
-        else:
-            continue
-        documents["/" + page.path] = _collection(m.text(kind, topic=topic.title), items, marked)
-    return documents
+    return {"/" + page.path: _collection_of(m, page, marked) for page in pages if page.template in COLLECTED}
+
+
+def _collection_of(m: Messages, page: Page, marked: bool) -> str:
+    if page.template == "flashcards.html":
+        kind, topic = "search.kind.flashcard", page.context["topic"]
+        items = [(f"card-{c.id}", c.front_text, c.back_text) for c in page.context["cards"]]
+    else:
+        kind, topic = "search.kind.question", page.context["group"].topic
+        items = [(i.anchor, i.prompt_text, i.answer_text) for i in page.context["group"].items]
+    return _collection(m.text(kind, topic=topic.title), items, marked)
 
 
 def _collection(kind: str, items: list[tuple[str, str, str]], marked: bool) -> str:
@@ -146,12 +149,11 @@ class BackgroundIndex:
         self,
         graph: CourseGraph,
         site: Mapping[str, bytes],
-        planned: list[Page] | None = None,
+        plan: SitePlan | None = None,
         previous: OutputCache | None = None,
     ) -> None:
-        """`planned`: the site's pages as planned for rendering (planned again if not given); `previous`: a part of
-        the last build's index is kept if every document sent to Pagefind for it is the same
-        (studygen.render.output_cache)."""
+        """`plan`: the site's plan (planned again if not given); `previous`: a part of the last build's index is kept
+        if everything it would be made from is the same (studygen.render.output_cache)."""
         self.language = graph.course.language.split("-")[0]
         pages = {path: data for path, data in sorted(site.items()) if path.endswith(".html")}
         # Once any page has data-pagefind-body, Pagefind indexes no page without it, so those are not sent at all:
@@ -159,31 +161,50 @@ class BackgroundIndex:
         # (A theme without the attribute anywhere has every page indexed whole, as Pagefind would.)
         marked = {path: data for path, data in pages.items() if _BODY_MARK in data}
         pages = marked or pages
-        if planned is None:
-            from studygen.render.site import plan_pages  # the site module imports this one
+        if plan is None:
+            from studygen.render.site import site_units  # the site module imports this one
 
-            planned = plan_pages(graph)
-        collections = search_collections(graph, planned, marked=bool(marked))
-        # A page with a collection is searched through it (per card, per question), not indexed a second time.
-        documents = {"/" + path: data.decode("utf-8") for path, data in pages.items() if "/" + path not in collections}
-        documents.update(collections)
+            plan = SitePlan(site_units(graph))
         count = part_count(graph)
-        owners = {"/" + page.path: _owner(page) for page in planned}
-        requests: dict[int, list[dict[str, Any]]] = {part: [] for part in index_parts(graph)}
-        for url, html in documents.items():
-            request = {"type": "AddFile", "url": url, "file_contents": html, "file_path": None}
-            requests[part_of(owners.get(url, ""), count)].append(request)
+        owners = {entry.path: plan.owner(entry) for entry in plan.pages}
+        collected = [entry for entry in plan.pages if entry.template in COLLECTED]
+        parts: dict[int, _PartInputs] = {part: _PartInputs([], []) for part in index_parts(graph)}
+        # A page with a collection is searched through it (per card, per question), not indexed a second time.
+        for path in pages.keys() - {entry.path for entry in collected}:
+            parts[part_of(owners.get(path, ""), count)].pages.append(path)
+        for entry in collected:
+            parts[part_of(owners[entry.path], count)].collected.append(entry)
+        messages = course_messages(graph)
         self.backend = PagefindBackend()
         self.previous = previous
         self.bundles: dict[int, dict[str, bytes]] = {}  # each part's files, by their path under site/
         self.jobs: list[tuple[int, list[dict[str, Any]], str]] = []  # the parts to index: (part, requests, key)
-        for part, part_requests in requests.items():
-            key = _index_key(self.language, f"{part}/{count}", part_requests)
-            kept = previous.take(_unit(part), key) if previous else None
-            if kept is not None:
-                self.bundles[part] = {path.removeprefix("site/"): data for path, data in kept.items()}
-            else:
-                self.jobs.append((part, part_requests, key))
+
+        def document(entry: Entry) -> str:
+            return _collection_of(messages, plan.page(entry), bool(marked))  # a stub is planned now
+
+        for part, inputs in parts.items():
+            inputs.pages.sort()
+            key = ""
+            if previous:
+                # A collection's document follows from its page's plan (whose fingerprint stands in for it, so that a
+                # kept plan need not be planned), the interface strings and whether pages are marked.
+                stand_ins = [plan.fingerprints.get(entry.path) or document(entry) for entry in inputs.collected]
+                key = _index_key(
+                    f"{self.language}\0{_strings_digest(messages)}\0{bool(marked)}",
+                    f"{part}/{count}",
+                    [(f"/{path}", pages[path].decode("utf-8")) for path in inputs.pages],
+                    [(f"/{entry.path}", stand_in) for entry, stand_in in zip(inputs.collected, stand_ins, strict=True)],
+                )
+                kept = previous.take(_unit(part), key)
+                if kept is not None:
+                    self.bundles[part] = {path.removeprefix("site/"): data for path, data in kept.items()}
+                    continue
+            documents = [(f"/{path}", pages[path].decode("utf-8")) for path in inputs.pages]
+            documents += [(f"/{entry.path}", document(entry)) for entry in inputs.collected]
+            requests = [{"type": "AddFile", "url": url, "file_contents": html, "file_path": None}
+                        for url, html in documents]  # fmt: skip
+            self.jobs.append((part, requests, key))
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="studygen-pagefind", daemon=True)
 
@@ -224,16 +245,12 @@ class BackgroundIndex:
         return {folder + name: files[name] for name in sorted(files) if not name.startswith(dropped)}
 
 
-def _owner(page: Page) -> str:
-    """The topic or subject a page is about, which decides its part of the index ("" for course-wide pages)."""
-    context = page.context
-    if "topic" in context:
-        return str(context["topic"].id)
-    if "group" in context:  # a topic's questions and answers
-        return str(context["group"].topic.id)
-    if "subject" in context:
-        return str(context["subject"].id)
-    return ""
+@dataclass
+class _PartInputs:
+    """What one part of the index is made from: pages (by path under site/) and pages searched through a collection."""
+
+    pages: list[str]
+    collected: list[Entry]
 
 
 def _unit(part: int) -> str:
@@ -312,13 +329,20 @@ class PagefindBackend:
         return [answers[i] for i in sorted(answers)]
 
 
-def _index_key(language: str, part: str, requests: list[dict[str, Any]]) -> str:
-    """Everything Pagefind is given for one part of the index, and which part ("N/count") it is. Our code and
-    Pagefind's version are in every key of the output cache."""
-    digest = hashlib.sha256(f"{code_digest()}\0{language}\0{part}".encode())
-    for request in requests:
-        digest.update(b"\0" + request["url"].encode() + b"\0" + request["file_contents"].encode())
+def _index_key(settings: str, part: str, documents: list[tuple[str, str]], collected: list[tuple[str, str]]) -> str:
+    """Everything one part of the index is made from: the settings, which part ("N/count") it is, its documents by
+    URL and its collections by URL and the fingerprint of their plan. Our code and Pagefind's version are in every
+    key of the output cache."""
+    digest = hashlib.sha256(f"{code_digest()}\0{settings}\0{part}".encode())
+    for url, html in documents:
+        digest.update(b"\0" + url.encode() + b"\0" + html.encode())
+    for url, stand_in in collected:
+        digest.update(b"\1" + url.encode() + b"\0" + stand_in.encode())
     return digest.hexdigest()
+
+
+def _strings_digest(messages: Messages) -> str:
+    return hashlib.sha256(json.dumps(messages.strings, sort_keys=True).encode()).hexdigest()
 
 
 def _encode(message: dict[str, Any]) -> bytes:

@@ -7,11 +7,11 @@ its target is built. Every link is relative, so the site works from any sub-path
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import posixpath
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import jinja2
@@ -20,15 +20,16 @@ from markupsafe import Markup
 from studygen import __version__
 from studygen.content.graph import CourseGraph
 from studygen.content.model import Course, Topic
-from studygen.render.flashcards import card_counts, plan_flashcard_pages
-from studygen.render.guide import figure_files, figure_html, plan_guide_pages
+from studygen.render.flashcards import card_counts, plan_topic_flashcards
+from studygen.render.guide import figure_files, figure_html, plan_topic_guide
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import MATHML_NAMESPACE, plain_text, render_markdown
 from studygen.render.output_cache import Fingerprint, OutputCache, template_digests
 from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
-from studygen.render.practice import plan_practice_pages
+from studygen.render.practice import practice_units
 from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.search import plan_search_page
+from studygen.render.site_plan import Entry, SitePlan, Unit
 from studygen.render.theme import asset_bytes, make_environment, static_files
 
 # The study pages a topic may have besides its summary, in the order the summary page links them (with the
@@ -47,14 +48,21 @@ IMPORTANCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 def plan_pages(graph: CourseGraph) -> list[Page]:
     """Every page of the site. Each kind of page is planned by its own module; this module draws them all."""
-    return (
-        plan_summary_pages(graph)
-        + plan_guide_pages(graph)
-        + plan_flashcard_pages(graph)
-        + plan_practice_pages(graph)
-        + plan_qa_bank(graph)
-        + plan_search_page(graph)
-    )
+    return [page for unit in site_units(graph) for page in unit.plan()]
+
+
+def site_units(graph: CourseGraph) -> list[Unit]:
+    """Every page of the site, in units that a rebuild plans only when what they read changed
+    (studygen.render.site_plan): the course-wide pages, each topic's guide, its flashcards, the practice pages,
+    the Q&A bank, search."""
+    return [
+        Unit("summary", partial(plan_summary_pages, graph)),
+        *[Unit(f"guide:{t.id}", partial(plan_topic_guide, graph, t), t.id) for t in graph.topics],
+        *[Unit(f"flashcards:{t.id}", partial(plan_topic_flashcards, graph, t), t.id) for t in graph.topics],
+        *practice_units(graph),
+        Unit("qa", partial(plan_qa_bank, graph)),
+        Unit("search", partial(plan_search_page, graph)),
+    ]
 
 
 def plan_summary_pages(graph: CourseGraph) -> list[Page]:
@@ -134,31 +142,33 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def render_site(
-    graph: CourseGraph, pages: list[Page] | None = None, previous: OutputCache | None = None
+    graph: CourseGraph, plan: SitePlan | None = None, previous: OutputCache | None = None
 ) -> dict[str, bytes]:
-    """Every file of the site, keyed by its path under site/. `pages`: plan_pages(graph), if already planned;
+    """Every file of the site, keyed by its path under site/. `plan`: the site's plan, if already made;
     `previous`: the last build's pages, kept where their inputs are unchanged (see studygen.render.output_cache)."""
     env = make_environment(graph.root)
-    pages = plan_pages(graph) if pages is None else pages
-    existing = {page.path for page in pages}
+    plan = SitePlan(site_units(graph), previous) if plan is None else plan
+    entries = plan.pages
+    existing = {entry.path for entry in entries}
     # Computed once per build: every page's library shows counts, and recounting per page made builds quadratic.
     counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
     totals = {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")}  # the home page's
-    keys = _page_keys(graph, pages, totals, previous, template_digests(env)) if previous else {}
+    keys = _page_keys(entries, plan.fingerprints, totals, previous, template_digests(env)) if previous else {}
     outputs: dict[str, bytes] = {}
-    for page in pages:
-        key = keys.get(page.path)
-        kept = previous.take(f"site/{page.path}", key) if previous and key else None
+    for entry in entries:
+        key = keys.get(entry.path)
+        kept = previous.take(f"site/{entry.path}", key) if previous and key else None
         if kept is not None:
-            outputs[page.path] = kept[f"site/{page.path}"]
+            outputs[entry.path] = kept[f"site/{entry.path}"]
             continue
+        page = plan.page(entry)  # a page kept from the last build's plan is planned now
         reached: set[str] = set()
         helpers = _page_helpers(page, graph, existing, counts, totals, reached)
         html = env.get_template(page.template).render(page=page, course=graph.course, **helpers, **page.context)
         outputs[page.path] = html.replace(MATHML_NAMESPACE, "").encode("utf-8")
         if previous and key:
             previous.keep(f"site/{page.path}", key, reached, {f"site/{page.path}": outputs[page.path]})
-    outputs["sitemap.xml"] = _sitemap(graph.course, [p for p in pages if p.path != "404.html"]).encode("utf-8")
+    outputs["sitemap.xml"] = _sitemap(graph.course, [e.path for e in entries if e.path != "404.html"]).encode("utf-8")
     for name, path in static_files(graph.root).items():
         outputs[f"static/{name}"] = asset_bytes(path)
     outputs.update(figure_files(graph))
@@ -166,22 +176,23 @@ def render_site(
 
 
 def _page_keys(
-    graph: CourseGraph,
-    pages: list[Page],
+    entries: list[Entry],
+    fingerprints: dict[str, str],
     totals: dict[str, int],
     previous: OutputCache,
     templates: Callable[[str], str],
 ) -> dict[str, str]:
-    """Each page's key: the build's frame, its templates, its plan and its whole context. A page whose context
-    cannot be fingerprinted has no key, and is always rendered."""
+    """Each page's key: the build's frame, its templates, its path and the fingerprint of its plan. A page whose
+    plan cannot be fingerprinted has no key, and is always rendered."""
     # Each page links only to pages that exist: which ones do is part of every page's key.
-    frame = hashlib.sha256("\0".join([previous.frame, *sorted(page.path for page in pages)]).encode()).hexdigest()
-    fingerprint = Fingerprint(previous.digests)
+    frame = hashlib.sha256("\0".join([previous.frame, *sorted(entry.path for entry in entries)]).encode()).hexdigest()
+    shared = frame + "\0" + Fingerprint(previous.digests).of(totals)
     keys = {}
-    for page in pages:
-        with contextlib.suppress(TypeError):
-            keys[page.path] = fingerprint.of(frame, templates(page.template), totals, page.path, page.title,
-                                             page.description, page.crumbs, page.context)  # fmt: skip
+    for entry in entries:
+        fingerprint = fingerprints.get(entry.path)
+        if fingerprint is not None:
+            pieces = "\0".join([shared, templates(entry.template), entry.path, fingerprint])
+            keys[entry.path] = hashlib.blake2b(pieces.encode(), digest_size=20).hexdigest()
     return keys
 
 
@@ -296,10 +307,10 @@ def _study_time(minutes: int, messages: Messages) -> str:
     return messages.text("time.hours", hours=hours)
 
 
-def _sitemap(course: Course, pages: list[Page]) -> str:
+def _sitemap(course: Course, paths: list[str]) -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for page in sorted(pages, key=lambda p: p.path):
-        location = course.base_url + page.path.removesuffix("index.html")
+    for path in sorted(paths):
+        location = course.base_url + path.removesuffix("index.html")
         lines.append(f"  <url><loc>{jinja2.utils.markupsafe.escape(location)}</loc></url>")
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"

@@ -1,0 +1,107 @@
+"""The site's pages, planned in units, so that a rebuild plans again only the units whose inputs changed.
+
+Planning a page prepares everything its template shows: rendered Markdown, card and question views, quizzes cut
+into parts. For a 1,000-topic course that took ~6 s on every rebuild, even with every Markdown text in the markup
+cache, and most of those pages are then kept from the last build unrendered. So the pages are planned in units
+(a topic's guide, its flashcards, its practice pages; a subject's practice pages; the course-wide pages), and the
+topics each unit reads are recorded while it is planned (studygen.content.graph.recorded_reads). The next build
+with the same frame (studygen.render.output_cache) does not plan a unit whose recorded topics are all unchanged:
+its pages are *stubs* that hold what the rest of the build needs without a plan (path, template, the topic or
+subject a page belongs to, and a fingerprint of its plan, from which its key is made). A stub is planned after all
+when its page must be rendered (its template changed, its file was changed by hand) or its search document is
+needed (its part of the index is made again); planning the unit then gives the plan the stub stands for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from studygen.content.graph import recorded_reads
+from studygen.render.output_cache import RECORDS_FILE, Fingerprint, OutputCache, PlanRecord
+from studygen.render.pages import Page, page_owner
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A part of the site planned as one: its name (unique in a build), how to plan it, and the topic it is about
+    (read without a lookup, so counted here)."""
+
+    name: str
+    plan: Callable[[], list[Page]]
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Stub:
+    """A page of a unit kept from the last build's plan."""
+
+    path: str
+    template: str
+    owner: str  # the topic or subject the page belongs to ("" for course-wide pages)
+    fingerprint: str  # of the page's plan: title, description, crumbs and context
+    unit: str
+
+
+Entry = Page | Stub
+
+
+class SitePlan:
+    """Every page of the site, planned or kept as a stub. Without `previous` every unit is planned."""
+
+    def __init__(self, units: list[Unit], previous: OutputCache | None = None) -> None:
+        self.previous = previous
+        self.units = {unit.name: unit for unit in units}
+        self.fingerprint = Fingerprint(previous.digests) if previous else None
+        self.entries: dict[str, list[Entry]] = {}
+        self.fingerprints: dict[str, str] = {}  # page path -> fingerprint of its plan (planned pages that have one)
+        self.planned: list[str] = []  # the units planned in this build, by name
+        for unit in units:
+            record = previous.kept_plan(unit.name) if previous else None
+            if record is not None and previous is not None:
+                stubs = [Stub(path, template, owner, plan, unit.name) for path, template, owner, plan in record.pages]
+                self.entries[unit.name] = list(stubs)
+                self.fingerprints.update((stub.path, stub.fingerprint) for stub in stubs)
+                previous.keep_plan(unit.name, record)
+            else:
+                self._plan(unit)
+
+    @property
+    def pages(self) -> list[Entry]:
+        """Every page in planned order (units in the order given, each unit's pages in the order it made them)."""
+        return [entry for entries in self.entries.values() for entry in entries]
+
+    def page(self, entry: Entry) -> Page:
+        """The planned page: a stub's unit is planned now."""
+        if isinstance(entry, Page):
+            return entry
+        planned = {page.path: page for page in self._plan(self.units[entry.unit]) if isinstance(page, Page)}
+        if entry.path not in planned:
+            # Only if a unit's plan read something it did not record, or the records were edited by hand.
+            raise RuntimeError(f"planned again, {entry.unit} has no {entry.path}: delete {RECORDS_FILE} and rebuild")
+        return planned[entry.path]
+
+    def owner(self, entry: Entry) -> str:
+        return entry.owner if isinstance(entry, Stub) else page_owner(entry)
+
+    def _plan(self, unit: Unit) -> list[Entry]:
+        with recorded_reads() as reached:
+            pages = unit.plan()
+        self.planned.append(unit.name)
+        self.entries[unit.name] = list(pages)
+        if unit.topic is not None:
+            reached.add(unit.topic)
+        if self.previous is None or self.fingerprint is None:
+            return self.entries[unit.name]
+        recorded: list[list[str]] = []
+        for page in pages:
+            try:
+                fingerprint = self.fingerprint.of(page.title, page.description, page.crumbs, page.context)
+            except TypeError:  # a context that cannot be fingerprinted: the page has no key, the unit no record
+                continue
+            self.fingerprints[page.path] = fingerprint
+            recorded.append([page.path, page.template, page_owner(page), fingerprint])
+        if len(recorded) == len(pages):
+            digests = self.previous.digests
+            self.previous.keep_plan(unit.name, PlanRecord({t: digests[t] for t in sorted(reached)}, recorded))
+        return self.entries[unit.name]
