@@ -57,9 +57,11 @@ def render_anki(
     def course_package() -> dict[str, bytes]:
         return {f"{graph.course.id}.apkg": build_apkg(decks, course_media, course_time)}
 
-    key = fingerprint.of(frame, decks, course_media, course_time)
+    # Each deck fingerprinted once, for its own package and (by that fingerprint) for the course's.
+    deck_prints = [fingerprint.of(deck) for deck in decks] if previous else [""] * len(decks)
+    key = fingerprint.of(frame, deck_prints, course_media, course_time) if previous else ""
     outputs.update(kept_or_rendered(previous, f"anki/{graph.course.id}.apkg", key, "anki/", course_package))
-    for deck in decks:
+    for deck, deck_print in zip(decks, deck_prints, strict=True):
         deck_media = _media_of([deck], media)
 
         def topic_files(deck: DeckContent = deck, deck_media: dict[str, bytes] = deck_media) -> dict[str, bytes]:
@@ -68,7 +70,7 @@ def render_anki(
                 f"text/{deck.key}.tsv": deck_tsv(deck.name, deck.notes, hint),
             }
 
-        key = fingerprint.of(frame, deck, deck_media)
+        key = fingerprint.of(frame, deck_print, deck_media) if previous else ""
         outputs.update(kept_or_rendered(previous, f"anki/topics/{deck.key}", key, "anki/", topic_files))
     return outputs
 

@@ -307,8 +307,9 @@ class OutputCache:
 
     def records(self) -> bytes:
         """This build's records, for the next build: written into the output with the files they describe."""
-        units = {unit: dataclasses.asdict(kept) for unit, kept in sorted(self.current.items())}
-        plans = {unit: dataclasses.asdict(plan) for unit, plan in sorted(self.current_plans.items())}
+        # Their fields as they are: dataclasses.asdict copies every nested value, ~0.9 s for 1,000 topics' records.
+        units = {name: vars(kept) for name, kept in sorted(self.current.items())}
+        plans = {name: vars(plan) for name, plan in sorted(self.current_plans.items())}
         records = {"format": _FORMAT, "frame": self.frame, "units": units, "plans": plans}
         return json.dumps(records, separators=(",", ":")).encode()
 
