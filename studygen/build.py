@@ -123,7 +123,7 @@ def _build(course_dir: Path, out_dir: Path, *, strict: bool) -> BuildReport:
             markup_store.saw_everything = previous.kept == 0
     files = len(outputs)
     outputs[RECORDS_FILE] = previous.records()  # after the manifest: not an output to publish or compare
-    write_outputs(outputs, out_dir)
+    write_outputs(outputs, out_dir, checked=previous.kept_files())
     return BuildReport(out_dir, files, warnings, len(graph.topics), previous.kept, previous.rendered)
 
 

@@ -20,7 +20,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
 from studygen.errors import OutputError
@@ -36,8 +36,10 @@ def check_relative(relative: str) -> PurePosixPath:
     return path
 
 
-def write_outputs(outputs: Outputs, out_dir: Path) -> None:
-    """Replace out_dir with exactly these files, atomically as far as the file system allows."""
+def write_outputs(outputs: Outputs, out_dir: Path, checked: Collection[str] = ()) -> None:
+    """Replace out_dir with exactly these files, atomically as far as the file system allows. `checked`: outputs
+    that the caller read from out_dir moments ago and found to hold these bytes (the output cache, by SHA-256),
+    linked without reading them a second time."""
     out_dir = out_dir.resolve()
     for relative in outputs:
         check_relative(relative)
@@ -53,7 +55,7 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> None:
         previous = str(out_dir) if out_dir.is_dir() else None
         for relative in sorted(outputs):
             old = os.path.join(previous, relative) if previous else None
-            _write_file(os.path.join(staging, relative), outputs[relative], folders, old)
+            _write_file(os.path.join(staging, relative), outputs[relative], folders, old, relative in checked)
         os.chmod(staging, 0o755)  # mkdtemp makes it private; a published site must be readable
         _swap(staging, out_dir)
     except OSError as error:
@@ -64,15 +66,15 @@ def write_outputs(outputs: Outputs, out_dir: Path) -> None:
         raise
 
 
-def _write_file(path: str, data: bytes, folders: set[str], previous: str | None = None) -> None:
-    """A new file in the staging folder, linked from `previous` if that holds the same bytes. Plain system calls,
-    and each folder made once: a course writes thousands of files, and pathlib's checks and buffered streams were
-    half the writer's time."""
+def _write_file(path: str, data: bytes, folders: set[str], previous: str | None = None, checked: bool = False) -> None:
+    """A new file in the staging folder, linked from `previous` if that holds the same bytes (known to, if
+    `checked`). Plain system calls, and each folder made once: a course writes thousands of files, and pathlib's
+    checks and buffered streams were half the writer's time."""
     folder = os.path.dirname(path)
     if folder not in folders:
         os.makedirs(folder, exist_ok=True)
         folders.add(folder)
-    if previous is not None and _holds(previous, data):
+    if previous is not None and (checked or _holds(previous, data)):
         try:
             os.link(previous, path, follow_symlinks=False)
             return

@@ -136,6 +136,22 @@ def test_a_file_changed_in_the_output_by_hand_is_rendered_again(tmp_path: Path) 
     assert page.read_bytes() == original
 
 
+def test_a_kept_file_replaced_by_a_link_is_rendered_again_as_a_file(tmp_path: Path) -> None:
+    """A kept file is linked into the next output unread: only a regular file is kept, never a symbolic link, even
+    to the same bytes (the output would then hold a link to a file outside it)."""
+    course = tmp_path / "course"
+    shutil.copytree(SITE_COURSE, course)
+    first = build(course, tmp_path / "out")
+    page = tmp_path / "out" / "site" / "topics" / "shortcuts" / "guide.html"
+    outside = tmp_path / "outside.html"
+    outside.write_bytes(page.read_bytes())
+    page.unlink()
+    page.symlink_to(outside)
+    again = build(course, tmp_path / "out")
+    assert again.rendered == 1 and again.kept == first.rendered - 1
+    assert not page.is_symlink() and page.read_bytes() == outside.read_bytes()
+
+
 def test_damaged_records_mean_a_full_render(tmp_path: Path) -> None:
     course = tmp_path / "course"
     shutil.copytree(SITE_COURSE, course)

@@ -28,6 +28,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cache
@@ -263,11 +264,8 @@ class OutputCache:
             return None
         files: dict[str, bytes] = {}
         for path, sha in record.files.items():
-            try:
-                data = (self.out_dir / path).read_bytes()
-            except OSError:
-                return None
-            if hashlib.sha256(data).hexdigest() != sha:
+            data = _regular_file_bytes(self.out_dir / path)
+            if data is None or hashlib.sha256(data).hexdigest() != sha:
                 return None
             files[path] = data
         self.current[unit] = record
@@ -293,6 +291,10 @@ class OutputCache:
 
     def keep_plan(self, unit: str, record: PlanRecord) -> None:
         self.current_plans[unit] = record
+
+    def kept_files(self) -> set[str]:
+        """The paths of every file kept from the previous build, each read and checked by its SHA-256 (`take`)."""
+        return {path for unit in self.kept_units for path in self.current[unit].files}
 
     def changes(self) -> OutputChanges:
         """What this process recorded: handed from a forked child (decks and exports) to its parent."""
@@ -336,6 +338,22 @@ def folder_digest(*folders: Path) -> str:
         for path in _files(folder) if folder.is_dir() else ():
             digest.update(f"\0{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes())
     return digest.hexdigest()
+
+
+def _regular_file_bytes(path: Path) -> bytes | None:
+    """The bytes of a regular file; None for anything else (missing, a folder, a symbolic link even to the right
+    bytes): a kept file is linked into the next output as it is, and the output holds only regular files."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        status = os.fstat(descriptor)
+        return os.read(descriptor, status.st_size + 1) if stat.S_ISREG(status.st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
 
 
 def _read_records(record_file: Path, frame: str) -> tuple[dict[str, Kept], dict[str, PlanRecord]]:
