@@ -7,8 +7,9 @@ once each write their own temporary folder, and the last to finish wins with a c
 
 A file whose bytes are the same as in the previous output is not written again but hard-linked from it (it keeps
 its modification time, so that tools like rsync see it unchanged); linking costs a tenth of writing here, and a
-rebuild after a small edit changes few files. Only a regular file of the previous output, compared byte for byte,
-is linked; where linking fails (a file system without hard links) the file is written.
+rebuild after a small edit changes few files. Only a regular file of the previous output is linked, compared byte
+for byte, or read and checked by the caller just before (the output cache keeps only regular files whose SHA-256
+it recorded); where linking fails (a file system without hard links) the file is written.
 """
 
 from __future__ import annotations

@@ -183,6 +183,7 @@ class BackgroundIndex:
         def document(entry: Entry) -> str:
             return _collection_of(messages, plan.page(entry), bool(marked))  # a stub is planned now
 
+        settings = f"{self.language}\0{_strings_digest(messages)}\0{bool(marked)}"
         for part, inputs in parts.items():
             inputs.pages.sort()
             key = ""
@@ -191,7 +192,7 @@ class BackgroundIndex:
                 # kept plan need not be planned), the interface strings and whether pages are marked.
                 stand_ins = [plan.fingerprints.get(entry.path) or document(entry) for entry in inputs.collected]
                 key = _index_key(
-                    f"{self.language}\0{_strings_digest(messages)}\0{bool(marked)}",
+                    settings,
                     f"{part}/{count}",
                     [(f"/{path}", pages[path].decode("utf-8")) for path in inputs.pages],
                     [(f"/{entry.path}", stand_in) for entry, stand_in in zip(inputs.collected, stand_ins, strict=True)],

@@ -75,7 +75,9 @@ class SitePlan:
         """The planned page: a stub's unit is planned now."""
         if isinstance(entry, Page):
             return entry
-        planned = {page.path: page for page in self._plan(self.units[entry.unit]) if isinstance(page, Page)}
+        planned = {page.path: page for page in self.entries[entry.unit] if isinstance(page, Page)}
+        if entry.path not in planned:  # its unit is not planned yet in this build
+            planned = {page.path: page for page in self._plan(self.units[entry.unit]) if isinstance(page, Page)}
         if entry.path not in planned:
             # Only if a unit's plan read something it did not record, or the records were edited by hand.
             raise RuntimeError(f"planned again, {entry.unit} has no {entry.path}: delete {RECORDS_FILE} and rebuild")
