@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from studygen.render import markup
 from studygen.render.markup import find_formulas, plain_text, render_markdown
 
 
@@ -72,3 +75,29 @@ def test_one_text_in_both_math_modes_and_inline_gives_each_its_own_output() -> N
     assert "<math" in site and r"\(\lambda^n\)" not in site
     assert r"\(\lambda^n\)" in deck and "<math" not in deck
     assert render_markdown(text, inline=True) == site.removeprefix("<p>").removesuffix("</p>")
+
+
+# Words and punctuation that Markdown leaves alone, and pieces that it reads (emphasis, code, links, HTML, entities,
+# math, headings, lists, tables, escapes, quotes, breaks), mixed at random.
+_PIECES = ["word", "Word", "x", "42", "3.14", "e.g.", "(a)", "x=y", "a/b", "100%", "@name", '"quoted"', "it's",
+           "Why?", "Yes!", "A:", "1.", "2)", "*b*", "**c**", "_d_", "`e`", "[f](g)", "<h>", "&amp;", "$x$", "#",
+           "|", "~~~", "\\*", "-", "+", ">", "\n"]  # fmt: skip
+
+
+@given(
+    st.sampled_from(["A", "Word", "x", "1.", "-", "#"]),
+    st.lists(st.tuples(st.sampled_from(_PIECES), st.sampled_from([" ", "", "  "])), max_size=10),
+)
+@example("Note: see (a) and (b), 100% sure; x = y / 2!", [])
+@example("Said", [('"why?"', " "), ("and 'how'", "")])
+def test_plain_text_skips_markdown_only_where_markdown_would_change_nothing(
+    first: str, rest: list[tuple[str, str]]
+) -> None:
+    """A one-line text of letters, digits and harmless punctuation skips python-markdown (`markup._PLAIN`): every
+    text must come out as python-markdown itself makes it, whichever way it went."""
+    text = first + "".join(separator + piece for piece, separator in rest)
+    markup._converter.reset()
+    by_markdown = markup._converter.convert(text)
+    converted, formulas = markup._converted(text)
+    if "$" not in text:  # no formula to cut out first: exactly what python-markdown gives
+        assert (converted, formulas) == (by_markdown, ())
