@@ -264,7 +264,7 @@ def test_damaged_plan_records_mean_a_full_render(tmp_path: Path) -> None:
     shutil.copytree(SITE_COURSE, course)
     first = build(course, tmp_path / "out")
     records = json.loads((tmp_path / "out" / RECORDS_FILE).read_text())
-    records["plans"]["guide:shortcuts"]["pages"] = [["topics/shortcuts/guide.html"]]
+    records["plans"]["guide:shortcuts"]["rows"] = [["topics/shortcuts/guide.html"]]
     (tmp_path / "out" / RECORDS_FILE).write_text(json.dumps(records))
     again = build(course, tmp_path / "out")
     assert again.kept == 0 and again.rendered == first.rendered
@@ -288,3 +288,48 @@ def test_every_way_to_a_topic_through_the_graph_is_recorded() -> None:
     assert by_subject == {"gradient-descent", "learning-rates"}
     assert listed == indexed == {"gradient-descent", "learning-rates", "shortcuts"}
     assert counted == set()
+
+
+def test_a_rebuild_makes_no_deck_whose_topic_and_times_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decks are rendered in a forked child during a build; here render_anki runs in the test's own process,
+    with the records the real build left, and the real topic_deck watched."""
+    from studygen.render import anki
+    from studygen.render.anki_inputs import content_times, static_figures
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    course = tmp_path / "course"
+    shutil.copytree(SITE_COURSE, course)
+    build(course, tmp_path / "out")
+    made: list[str] = []
+    real_topic_deck = anki.topic_deck
+
+    def watched(graph: object, topic: object, *rest: object) -> object:
+        made.append(topic.id)  # type: ignore[attr-defined]
+        return real_topic_deck(graph, topic, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(anki, "topic_deck", watched)
+
+    def decks_again() -> dict[str, bytes]:
+        graph, _ = with_drawn_figures(check(course)[0])
+        figures = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
+        outputs = anki.render_anki(graph, content_times(graph), figures, OutputCache.for_build(tmp_path / "out", graph))
+        return {f"anki/{path}": data for path, data in outputs.items()}
+
+    unchanged = decks_again()
+    assert made == []
+    assert unchanged == {path: (tmp_path / "out" / path).read_bytes() for path in unchanged}
+    _replace(course / "topics/gradient-descent.yaml", "back: ", "back: Edited. ")
+    edited = decks_again()
+    # Made to be fingerprinted (in catalogue order): the edited topic's deck, and shortcuts', which reads gradient
+    # descent's title (a prerequisite card). Then learning-rates', only because the course's package holds it.
+    assert made == ["shortcuts", "gradient-descent", "learning-rates"]
+    assert edited["anki/topics/gradient-descent.apkg"] != unchanged["anki/topics/gradient-descent.apkg"]
+    assert edited["anki/topics/shortcuts.apkg"] == unchanged["anki/topics/shortcuts.apkg"]
+
+
+def test_new_content_times_make_the_decks_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A note's time is in its package (Anki updates a note only from a newer one): times alone change decks."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    _rebuild_matches_clean_build(tmp_path, lambda course: monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000"))

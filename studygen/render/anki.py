@@ -16,9 +16,11 @@ Pure: reads nothing from disk except our card templates, and writes nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
 
-from studygen.content.graph import CourseGraph
+from studygen.content.graph import CourseGraph, recorded_reads
 from studygen.content.model import Topic
 from studygen.render.anki_inputs import ContentTimes
 from studygen.render.anki_models import NOTE_FORMAT_TIME
@@ -27,7 +29,14 @@ from studygen.render.anki_package import DeckContent, build_apkg
 from studygen.render.anki_text import deck_tsv
 from studygen.render.cards import study_cards
 from studygen.render.i18n import course_messages
-from studygen.render.output_cache import Fingerprint, OutputCache, code_digest, folder_digest, kept_or_rendered
+from studygen.render.output_cache import (
+    Fingerprint,
+    OutputCache,
+    PlanRecord,
+    code_digest,
+    folder_digest,
+    kept_or_rendered,
+)
 from studygen.render.theme import theme_dir
 
 
@@ -42,37 +51,98 @@ def render_anki(
     if not isinstance(times, ContentTimes):
         times = ContentTimes(dict(times), "given")
     media = Media.from_figures(graph, figures or {})
-    decks = [topic_deck(graph, topic, media, times) for topic in _catalogue_order(graph)]
+    fingerprint = Fingerprint({})
+    signatures = _time_signatures(times)
+    decks = [
+        _deck(graph, topic, media, times, signatures.get(topic.id, ""), previous, fingerprint)
+        for topic in _catalogue_order(graph)
+    ]
     decks = [deck for deck in decks if deck.notes]
     outputs: dict[str, bytes] = {}
     if not decks:
         return outputs
     hint = course_messages(graph).text("quiz.hint")
     # A package is made from its decks, its media and our note types (code and the theme's anki/ files) alone.
-    fingerprint = Fingerprint({})
     frame = f"{code_digest()}\0{folder_digest(theme_dir() / 'anki')}\0{hint}"
     course_time = max(deck.time for deck in decks)
-    course_media = _media_of(decks, media)
+    course_media = {name: media.data[name] for name in sorted({name for deck in decks for name in deck.media})}
 
     def course_package() -> dict[str, bytes]:
-        return {f"{graph.course.id}.apkg": build_apkg(decks, course_media, course_time)}
+        return {f"{graph.course.id}.apkg": build_apkg([deck.content() for deck in decks], course_media, course_time)}
 
-    # Each deck fingerprinted once, for its own package and (by that fingerprint) for the course's.
-    deck_prints = [fingerprint.of(deck) for deck in decks] if previous else [""] * len(decks)
-    key = fingerprint.of(frame, deck_prints, course_media, course_time) if previous else ""
+    key = fingerprint.of(frame, [deck.fingerprint for deck in decks], course_media, course_time) if previous else ""
     outputs.update(kept_or_rendered(previous, f"anki/{graph.course.id}.apkg", key, "anki/", course_package))
-    for deck, deck_print in zip(decks, deck_prints, strict=True):
-        deck_media = _media_of([deck], media)
+    for deck in decks:
+        deck_media = {name: media.data[name] for name in deck.media}
 
-        def topic_files(deck: DeckContent = deck, deck_media: dict[str, bytes] = deck_media) -> dict[str, bytes]:
+        def topic_files(deck: _Deck = deck, deck_media: dict[str, bytes] = deck_media) -> dict[str, bytes]:
+            content = deck.content()
             return {
-                f"topics/{deck.key}.apkg": build_apkg([deck], deck_media, deck.time),
-                f"text/{deck.key}.tsv": deck_tsv(deck.name, deck.notes, hint),
+                f"topics/{content.key}.apkg": build_apkg([content], deck_media, content.time),
+                f"text/{content.key}.tsv": deck_tsv(content.name, content.notes, hint),
             }
 
-        key = fingerprint.of(frame, deck_print, deck_media) if previous else ""
-        outputs.update(kept_or_rendered(previous, f"anki/topics/{deck.key}", key, "anki/", topic_files))
+        key = fingerprint.of(frame, deck.fingerprint, deck_media) if previous else ""
+        outputs.update(kept_or_rendered(previous, f"anki/topics/{deck.topic.id}", key, "anki/", topic_files))
     return outputs
+
+
+@dataclass
+class _Deck:
+    """A topic's deck as the packages' keys see it; its content is made when a package is rendered (or was made to
+    fingerprint it). A rebuild takes the fingerprint, time and media of a deck whose inputs are unchanged from the
+    last build's records, and makes the deck only if a package that holds it is rendered again."""
+
+    topic: Topic
+    fingerprint: str
+    time: int
+    media: tuple[str, ...]  # the media file names its notes reference, sorted
+    notes: int
+    make: Callable[[], DeckContent]
+    made: DeckContent | None = None
+
+    def content(self) -> DeckContent:
+        if self.made is None:
+            self.made = self.make()
+        return self.made
+
+
+def _deck(
+    graph: CourseGraph,
+    topic: Topic,
+    media: Media,
+    times: ContentTimes,
+    signature: str,
+    previous: OutputCache | None,
+    fingerprint: Fingerprint,
+) -> _Deck:
+    """A topic's deck: from the last build's records if the topic, the topics it reads (link titles) and its times
+    are unchanged (under the same frame: code, course settings, figures), else made now and recorded."""
+    unit, inputs = f"deck:{topic.id}", {"@times": signature}
+    make = partial(topic_deck, graph, topic, media, times)
+    record = previous.kept_plan(unit, inputs) if previous else None
+    if record is not None:
+        print_, time, names, notes = record.rows[0]
+        return _Deck(topic, print_, int(time), tuple(names.split("\n")) if names else (), int(notes), make)
+    with recorded_reads() as reached:
+        content = make()
+    names = tuple(sorted({name for note in content.notes for name in note.media}))
+    deck = _Deck(topic, fingerprint.of(content) if previous else "", content.time, names, len(content.notes), make,
+                 content)  # fmt: skip
+    if previous is not None:
+        read = {topic_id: previous.digests[topic_id] for topic_id in sorted(reached | {topic.id})}
+        row = [deck.fingerprint, str(deck.time), "\n".join(names), str(deck.notes)]
+        previous.keep_plan(unit, PlanRecord({**read, **inputs}, [row]))
+    return deck
+
+
+def _time_signatures(times: ContentTimes) -> dict[str, str]:
+    """Each topic's times (its own and its notes'), as one string that changes when any of them does."""
+    parts: dict[str, list[str]] = {topic_id: [] for topic_id in times.topics}
+    for (topic_id, field_path), time in times.parts.items():
+        parts.setdefault(topic_id, []).append(f"{field_path}={time}")
+    return {topic_id: f"{times.topics.get(topic_id)};{times.source};" + ";".join(sorted(found))
+            for topic_id, found in parts.items()}  # fmt: skip
 
 
 def topic_deck(graph: CourseGraph, topic: Topic, media: Media, times: ContentTimes) -> DeckContent:
@@ -113,9 +183,3 @@ def _catalogue_order(graph: CourseGraph) -> list[Topic]:
     """Topics in catalogue order (category, subject), then by id: the order new cards are shown in."""
     subjects = [s.id for c in graph.course.categories for s in c.subjects]
     return sorted(graph.topics, key=lambda t: (subjects.index(t.subject), t.id))
-
-
-def _media_of(decks: list[DeckContent], media: Media) -> dict[str, bytes]:
-    """Only the media files these decks' notes reference, so Anki's media check finds nothing unused."""
-    used = {name for deck in decks for note in deck.notes for name in note.media}
-    return {name: media.data[name] for name in sorted(used)}

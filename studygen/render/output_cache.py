@@ -220,13 +220,15 @@ class Kept:
 
 @dataclasses.dataclass
 class PlanRecord:
-    """A unit of the site's plan as the last build made it (studygen.render.site_plan)."""
+    """What the last build prepared for a unit before rendering it, and from what: a unit of the site's plan
+    (studygen.render.site_plan) or a topic's Anki deck (studygen.render.anki)."""
 
-    reached: dict[str, str]  # topic id -> its digest when the unit was planned
-    pages: list[list[str]]  # each page's [path, template, owner, plan fingerprint], in planned order
+    reached: dict[str, str]  # topic id (or "@" and another input's name) -> its digest when the unit was prepared
+    rows: list[list[str]]  # a site unit's pages: [path, template, owner, plan fingerprint], in planned order;
+    # a deck: [fingerprint, time, media file names (one per line), note count]
 
 
-OutputChanges = tuple[dict[str, Kept], set[str], set[str]]
+OutputChanges = tuple[dict[str, Kept], set[str], set[str], dict[str, PlanRecord]]
 
 
 class OutputCache:
@@ -281,13 +283,17 @@ class OutputCache:
             {path: hashlib.sha256(data).hexdigest() for path, data in files.items()},
         )
 
-    def kept_plan(self, unit: str) -> PlanRecord | None:
+    def kept_plan(self, unit: str, inputs: Mapping[str, str] | None = None) -> PlanRecord | None:
         """The unit's plan from the last build, if every topic it read is unchanged (and the frame: a plan from a
-        build with another frame is never read)."""
+        build with another frame is never read). `inputs`: what else it was made from, by "@name", with digests."""
         record = self.previous_plans.get(unit)
-        if record is None or any(self.digests.get(topic) != digest for topic, digest in record.reached.items()):
+        if record is None:
             return None
-        return record
+        inputs = inputs or {}
+        for name, digest in record.reached.items():
+            if (inputs[name] if name in inputs else self.digests.get(name)) != digest:
+                return None
+        return record if inputs.keys() <= record.reached.keys() else None
 
     def keep_plan(self, unit: str, record: PlanRecord) -> None:
         self.current_plans[unit] = record
@@ -298,12 +304,13 @@ class OutputCache:
 
     def changes(self) -> OutputChanges:
         """What this process recorded: handed from a forked child (decks and exports) to its parent."""
-        return self.current, self.kept_units, self.rendered_units
+        return self.current, self.kept_units, self.rendered_units, self.current_plans
 
     def merge(self, changes: OutputChanges) -> None:
         """Take in a child's `changes()` (merging one's own changes again changes nothing)."""
-        current, kept, rendered = changes
+        current, kept, rendered, plans = changes
         self.current.update(current)
+        self.current_plans.update(plans)
         self.kept_units |= kept
         self.rendered_units |= rendered
 
@@ -372,8 +379,8 @@ def _read_records(record_file: Path, frame: str) -> tuple[dict[str, Kept], dict[
 
 def _plan_record(fields: dict[str, object]) -> PlanRecord:
     record = PlanRecord(**fields)  # type: ignore[arg-type]
-    pages_ok = all(isinstance(page, list) and len(page) == 4 and all(isinstance(v, str) for v in page)
-                   for page in record.pages)  # fmt: skip
-    if not isinstance(record.reached, dict) or not pages_ok:
+    rows_ok = all(isinstance(row, list) and len(row) == 4 and all(isinstance(v, str) for v in row)
+                  for row in record.rows)  # fmt: skip
+    if not isinstance(record.reached, dict) or not rows_ok:
         raise TypeError("a damaged plan record")
     return record

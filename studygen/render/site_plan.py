@@ -59,7 +59,7 @@ class SitePlan:
         for unit in units:
             record = previous.kept_plan(unit.name) if previous else None
             if record is not None and previous is not None:
-                stubs = [Stub(path, template, owner, plan, unit.name) for path, template, owner, plan in record.pages]
+                stubs = [Stub(path, template, owner, plan, unit.name) for path, template, owner, plan in record.rows]
                 self.entries[unit.name] = list(stubs)
                 self.fingerprints.update((stub.path, stub.fingerprint) for stub in stubs)
                 previous.keep_plan(unit.name, record)
