@@ -92,15 +92,23 @@ def _write_file(path: str, data: bytes, folders: set[str], previous: str | None 
 
 def _holds(path: str, data: bytes) -> bool:
     """Whether `path` is a regular file (not a link to one) with exactly these bytes."""
+    return regular_file_bytes(path, len(data)) == data
+
+
+def regular_file_bytes(path: str | Path, size: int | None = None) -> bytes | None:
+    """The bytes of a regular file; None for anything else (missing, a folder, a symbolic link even to a regular
+    file), or when `size` is given and the file has another size."""
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
-        return False
+        return None
     try:
         status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode) or status.st_size != len(data):
-            return False
-        return os.read(descriptor, len(data) + 1) == data
+        if not stat.S_ISREG(status.st_mode) or size not in (None, status.st_size):
+            return None
+        return os.read(descriptor, status.st_size + 1)
+    except OSError:
+        return None
     finally:
         os.close(descriptor)
 

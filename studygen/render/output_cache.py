@@ -28,7 +28,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cache
@@ -44,6 +43,7 @@ from studygen.content.graph import CourseGraph
 from studygen.content.loader import topic_files
 from studygen.content.model import Topic
 from studygen.render.theme import theme_dir
+from studygen.writer import regular_file_bytes
 
 RECORDS_FILE = ".studygen-outputs.json"
 _FORMAT = 2
@@ -266,7 +266,8 @@ class OutputCache:
             return None
         files: dict[str, bytes] = {}
         for path, sha in record.files.items():
-            data = _regular_file_bytes(self.out_dir / path)
+            # Only a regular file: the writer links a kept file into the next output as it is.
+            data = regular_file_bytes(self.out_dir / path)
             if data is None or hashlib.sha256(data).hexdigest() != sha:
                 return None
             files[path] = data
@@ -345,22 +346,6 @@ def folder_digest(*folders: Path) -> str:
         for path in _files(folder) if folder.is_dir() else ():
             digest.update(f"\0{path.relative_to(folder).as_posix()}\0".encode() + path.read_bytes())
     return digest.hexdigest()
-
-
-def _regular_file_bytes(path: Path) -> bytes | None:
-    """The bytes of a regular file; None for anything else (missing, a folder, a symbolic link even to the right
-    bytes): a kept file is linked into the next output as it is, and the output holds only regular files."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        status = os.fstat(descriptor)
-        return os.read(descriptor, status.st_size + 1) if stat.S_ISREG(status.st_mode) else None
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
 
 
 def _read_records(record_file: Path, frame: str) -> tuple[dict[str, Kept], dict[str, PlanRecord]]:
