@@ -121,7 +121,8 @@ def _deck(
     unit, inputs = f"deck:{topic.id}", {"@times": signature}
     make = partial(topic_deck, graph, topic, media, times)
     record = previous.kept_plan(unit, inputs) if previous else None
-    if record is not None:
+    if record is not None and previous is not None:
+        previous.keep_plan(unit, record)  # still true for the next build
         print_, time, names, notes = record.rows[0]
         return _Deck(topic, print_, int(time), tuple(names.split("\n")) if names else (), int(notes), make)
     with recorded_reads() as reached:
