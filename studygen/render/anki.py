@@ -131,9 +131,8 @@ def _deck(
     deck = _Deck(topic, fingerprint.of(content) if previous else "", content.time, names, len(content.notes), make,
                  content)  # fmt: skip
     if previous is not None:
-        read = {topic_id: previous.digests[topic_id] for topic_id in sorted(reached | {topic.id})}
         row = [deck.fingerprint, str(deck.time), "\n".join(names), str(deck.notes)]
-        previous.keep_plan(unit, PlanRecord({**read, **inputs}, [row]))
+        previous.keep_plan(unit, PlanRecord({**previous.digests_of(reached | {topic.id}), **inputs}, [row]))
     return deck
 
 

@@ -262,7 +262,7 @@ class OutputCache:
         record = self.previous.get(unit)
         if record is None or record.key != key:
             return None
-        if any(self.digests.get(topic) != digest for topic, digest in record.reached.items()):
+        if not self._unchanged(record.reached):
             return None
         files: dict[str, bytes] = {}
         for path, sha in record.files.items():
@@ -280,7 +280,7 @@ class OutputCache:
         self.rendered_units.add(unit)
         self.current[unit] = Kept(
             key,
-            {topic: self.digests[topic] for topic in sorted(set(reached))},
+            self.digests_of(reached),
             {path: hashlib.sha256(data).hexdigest() for path, data in files.items()},
         )
 
@@ -288,13 +288,20 @@ class OutputCache:
         """The unit's plan from the last build, if every topic it read is unchanged (and the frame: a plan from a
         build with another frame is never read). `inputs`: what else it was made from, by "@name", with digests."""
         record = self.previous_plans.get(unit)
-        if record is None:
-            return None
         inputs = inputs or {}
-        for name, digest in record.reached.items():
-            if (inputs[name] if name in inputs else self.digests.get(name)) != digest:
-                return None
-        return record if inputs.keys() <= record.reached.keys() else None
+        if record is None or not inputs.keys() <= record.reached.keys() or not self._unchanged(record.reached, inputs):
+            return None
+        return record
+
+    def digests_of(self, topics: Iterable[str]) -> dict[str, str]:
+        """What a record keeps of the topics a unit read: each one's digest now, by id in order."""
+        return {topic: self.digests[topic] for topic in sorted(set(topics))}
+
+    def _unchanged(self, reached: Mapping[str, str], inputs: Mapping[str, str] | None = None) -> bool:
+        """Whether every topic (or named input) a record read still has the digest it had then."""
+        inputs = inputs or {}
+        return all((inputs[name] if name in inputs else self.digests.get(name)) == digest
+                   for name, digest in reached.items())  # fmt: skip
 
     def keep_plan(self, unit: str, record: PlanRecord) -> None:
         self.current_plans[unit] = record

@@ -104,6 +104,5 @@ class SitePlan:
             self.fingerprints[page.path] = fingerprint
             recorded.append([page.path, page.template, page_owner(page), fingerprint])
         if len(recorded) == len(pages):
-            digests = self.previous.digests
-            self.previous.keep_plan(unit.name, PlanRecord({t: digests[t] for t in sorted(reached)}, recorded))
+            self.previous.keep_plan(unit.name, PlanRecord(self.previous.digests_of(reached), recorded))
         return self.entries[unit.name]
