@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,7 @@ from studygen.content.loader import load_course
 from studygen.content.parse_cache import parse_cache
 from studygen.errors import ContentError, Problem
 from studygen.render.output_cache import RECORDS_FILE, OutputCache, OutputChanges
-from studygen.writer import write_outputs
+from studygen.writer import MemoryOutputs, Outputs, Staging, WrittenChanges
 
 if TYPE_CHECKING:
     from studygen.render.markup_cache import MarkupChanges
@@ -55,9 +54,10 @@ def check(course_dir: Path, *, strict: bool = False) -> tuple[CourseGraph, list[
     return graph, problems
 
 
-def render_all(graph: CourseGraph, previous: OutputCache | None = None) -> dict[str, bytes]:
-    """Every output file, keyed by its path under the output folder. Reads the course, and where `previous` is
-    given the last build's outputs that it can keep (studygen.render.output_cache); writes nothing."""
+def render_all(graph: CourseGraph, previous: OutputCache | None = None, into: Outputs | None = None) -> Outputs:
+    """Every output file, by its path under the output folder, put into `into` as it is rendered (in memory if not
+    given). Reads the course, and where `previous` is given the last build's outputs that it can keep
+    (studygen.render.output_cache)."""
     from studygen.content.schema import schema_files
     from studygen.forked import Forked
     from studygen.render import markup
@@ -65,41 +65,45 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None) -> dict[
     from studygen.render.anki_inputs import content_times, static_figures
     from studygen.render.quizzes import render_quizzes
     from studygen.render.search import BackgroundIndex
-    from studygen.render.site import render_site, site_units
+    from studygen.render.site import site_units, write_site
+    from studygen.render.site_files import SiteFiles
     from studygen.render.site_plan import SitePlan
 
+    outputs: Outputs = MemoryOutputs() if into is None else into
     figure_bytes = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
     store = markup.current_store()
 
-    def decks_and_exports() -> tuple[dict[str, bytes], dict[str, bytes], MarkupChanges | None, OutputChanges | None]:
-        anki = render_anki(graph, content_times(graph), figure_bytes, previous)
-        quizzes = render_quizzes(graph, previous)
-        return anki, quizzes, store.changes() if store else None, previous.changes() if previous else None
+    def decks_and_exports() -> tuple[WrittenChanges, MarkupChanges | None, OutputChanges | None]:
+        outputs.forked()  # in a child, what it puts is handed back; in this process, merged again unchanged
+        for path, data in render_anki(graph, content_times(graph), figure_bytes, previous).items():
+            outputs.put(f"anki/{path}", data)
+        for path, data in render_quizzes(graph, previous).items():
+            outputs.put(f"quizzes/{path}", data)
+        return outputs.changes(), store.changes() if store else None, previous.changes() if previous else None
 
-    outputs: dict[str, bytes] = {}
-    # Three things at once where the machine allows: the decks and quiz exports in a forked child, the site here,
-    # and then Pagefind indexing the site in its own process. Each output is the same as rendered alone.
+    # Three things at once where the machine allows: the decks and quiz exports in a forked child (writing into the
+    # same outputs), the site here, and then Pagefind indexing the site in its own process. Each output is the same
+    # as rendered alone.
     with Forked(decks_and_exports, in_child=store.after_fork if store else None) as side:
         plan = SitePlan(site_units(graph), previous)
-        site = render_site(graph, plan, previous)
+        site = SiteFiles(outputs)
+        write_site(graph, site, plan, previous)
         with BackgroundIndex(graph, site, plan, previous) as search:
-            anki, quizzes, markup_changes, output_changes = side.result()
-            site.update(search.result())
+            written, markup_changes, output_changes = side.result()
+            index = search.result()
+    outputs.merge(written)
     if store is not None and markup_changes is not None:
         store.merge(markup_changes)
     if previous is not None and output_changes is not None:
         previous.merge(output_changes)
-    for path, data in site.items():
-        outputs[f"site/{path}"] = data
+    for path, data in index.items():
+        site.put(path, data)
     for name, data in schema_files().items():
-        outputs[f"site/schema/{name}"] = data
-    for path, data in anki.items():
-        outputs[f"anki/{path}"] = data
+        site.put(f"schema/{name}", data)
     for figure_id, drawn in graph.drawn_figures.items():
-        outputs[f"figures/{figure_id}.svg"] = drawn.svg
-        outputs[f"figures/{figure_id}.png"] = drawn.png
-    outputs.update({f"quizzes/{path}": data for path, data in quizzes.items()})
-    outputs["manifest.json"] = _manifest(outputs)
+        outputs.put(f"figures/{figure_id}.svg", drawn.svg)
+        outputs.put(f"figures/{figure_id}.png", drawn.png)
+    outputs.put("manifest.json", _manifest(outputs.digests))
     return outputs
 
 
@@ -118,12 +122,13 @@ def _build(course_dir: Path, out_dir: Path, *, strict: bool) -> BuildReport:
         graph, figure_warnings = with_drawn_figures(graph, strict=strict)
         warnings = warnings + figure_warnings
         previous = OutputCache.for_build(out_dir, graph)
-        outputs = _render_reporting_template_errors(graph, previous)
+        with Staging(out_dir, previous.checked) as staging:
+            _render_reporting_template_errors(graph, previous, staging)
+            files = len(staging.digests)
+            staging.put(RECORDS_FILE, previous.records())  # after the manifest: not an output to publish or compare
+            staging.commit()
         if markup_store is not None:
             markup_store.saw_everything = previous.kept == 0
-    files = len(outputs)
-    outputs[RECORDS_FILE] = previous.records()  # after the manifest: not an output to publish or compare
-    write_outputs(outputs, out_dir, checked=previous.kept_files())
     return BuildReport(out_dir, files, warnings, len(graph.topics), previous.kept, previous.rendered)
 
 
@@ -161,14 +166,14 @@ def with_drawn_figures(graph: CourseGraph, *, strict: bool = False) -> tuple[Cou
     return dataclasses.replace(graph, drawn_figures=drawn), warnings
 
 
-def _render_reporting_template_errors(graph: CourseGraph, previous: OutputCache) -> dict[str, bytes]:
+def _render_reporting_template_errors(graph: CourseGraph, previous: OutputCache, into: Outputs) -> None:
     """A broken template (e.g. a course's own override) is reported like content, with its file and line."""
     import jinja2
 
     from studygen.render.markup import MarkupError
 
     try:
-        return render_all(graph, previous)
+        render_all(graph, previous, into)
     except jinja2.TemplateSyntaxError as error:
         where = error.filename or error.name or "template"
         raise ContentError([Problem(where, error.lineno, 1, "", f"template error: {error.message}")]) from None
@@ -176,7 +181,7 @@ def _render_reporting_template_errors(graph: CourseGraph, previous: OutputCache)
         raise ContentError([Problem("templates", 1, 1, "", f"rendering failed: {error}")]) from None
 
 
-def _manifest(outputs: dict[str, bytes]) -> bytes:
+def _manifest(digests: dict[str, str]) -> bytes:
     """A list of every output with its SHA-256, so that tools and tests can compare builds cheaply."""
-    files = {path: hashlib.sha256(data).hexdigest() for path, data in sorted(outputs.items())}
+    files = dict(sorted(digests.items()))
     return (json.dumps({"files": files}, indent=1, sort_keys=True) + "\n").encode("utf-8")

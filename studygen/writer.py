@@ -1,32 +1,153 @@
 """The only code that writes into the output folder.
 
-A build's files are written into a fresh temporary folder beside the output folder, then swapped in: on Linux
-with one atomic exchange of the two folders (renameat2 with RENAME_EXCHANGE), elsewhere with two renames. A failed
-or interrupted build never leaves a half-written output and never loses the previous one; two builds running at
-once each write their own temporary folder, and the last to finish wins with a complete output.
+A build's files are written into a fresh temporary folder beside the output folder as they are rendered (a
+`Staging`), then swapped in: on Linux with one atomic exchange of the two folders (renameat2 with
+RENAME_EXCHANGE), elsewhere with two renames. A failed or interrupted build never leaves a half-written output and
+never loses the previous one; two builds running at once each write their own temporary folder, and the last to
+finish wins with a complete output. Writing as the build goes, rather than holding every file until the end, keeps
+a build's memory to what it is working on (a 5,000-topic course's outputs are ~1 GB).
 
 A file whose bytes are the same as in the previous output is not written again but hard-linked from it (it keeps
 its modification time, so that tools like rsync see it unchanged); linking costs a tenth of writing here, and a
 rebuild after a small edit changes few files. Only a regular file of the previous output is linked, compared byte
-for byte, or read and checked by the caller just before (the output cache keeps only regular files whose SHA-256
-it recorded); where linking fails (a file system without hard links) the file is written.
+for byte, or read and checked by the output cache just before (it keeps only regular files whose SHA-256 it
+recorded); where linking fails (a file system without hard links) the file is written.
 """
 
 from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
 import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from studygen.errors import OutputError
 
-Outputs = Mapping[str, bytes]
+# Output paths -> SHA-256 of their bytes, of the files put since a fork (see `forked()`), or their bytes.
+WrittenChanges = dict[str, str] | dict[str, bytes]
+
+
+class Outputs(Protocol):
+    """Where a build's renderers put their files, by path under the output folder."""
+
+    digests: dict[str, str]  # path -> SHA-256 of every file put so far
+
+    def put(self, path: str, data: bytes) -> None: ...
+
+    def read(self, path: str) -> bytes: ...
+
+    def forked(self) -> None:
+        """In a forked child: from now on, note what this process puts, for `changes()`."""
+
+    def changes(self) -> WrittenChanges:
+        """What this process put since `forked()`: handed from the child to its parent's `merge`."""
+
+    def merge(self, changes: WrittenChanges) -> None: ...
+
+
+class MemoryOutputs(dict[str, bytes]):
+    """Outputs held in memory (for tests and tools that look at a build without writing it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.digests: dict[str, str] = {}
+        self.since_fork: list[str] = []
+
+    def put(self, path: str, data: bytes) -> None:
+        check_relative(path)
+        self[path] = data
+        self.digests[path] = hashlib.sha256(data).hexdigest()
+        self.since_fork.append(path)
+
+    def read(self, path: str) -> bytes:
+        return self[path]
+
+    def forked(self) -> None:
+        self.since_fork = []
+
+    def changes(self) -> dict[str, bytes]:
+        return {path: self[path] for path in self.since_fork}
+
+    def merge(self, changes: WrittenChanges) -> None:
+        for path, data in changes.items():
+            assert isinstance(data, bytes)
+            self.put(path, data)
+
+
+class Staging:
+    """The next output folder, filled as the build goes: `with Staging(out_dir) as staging: ...put...;
+    staging.commit()`. Leaving the block without committing (an error, Ctrl-C) removes it and leaves the previous
+    output as it was. `checked(path)`: the SHA-256 of a file the caller read from the previous output moments ago
+    and found to hold the bytes it is about to put (the output cache), which is then linked without a second read.
+    A forked child may put files into the same folder (see `forked()`)."""
+
+    def __init__(self, out_dir: Path, checked: Callable[[str], str | None] = lambda path: None) -> None:
+        self.out_dir = out_dir.resolve()
+        self.checked = checked
+        self.digests: dict[str, str] = {}
+        self.since_fork: list[str] = []
+        self.folders: set[str] = set()
+        parent = self.out_dir.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            _remove_abandoned(self.out_dir)
+            self.folder = tempfile.mkdtemp(prefix=f"{_temp_prefix(self.out_dir)}{os.getpid()}-", dir=parent)
+        except OSError as error:
+            raise OutputError(f"cannot create the output folder in {parent}: {error.strerror}") from error
+        self.previous = str(self.out_dir) if self.out_dir.is_dir() else None
+        self.committed = False
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if not self.committed:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def put(self, path: str, data: bytes) -> None:
+        check_relative(path)
+        digest = self.checked(path)
+        old = os.path.join(self.previous, path) if self.previous else None
+        try:
+            _write_file(os.path.join(self.folder, path), data, self.folders, old, digest is not None)
+        except OSError as error:
+            raise self._failed(error) from error
+        self.digests[path] = digest or hashlib.sha256(data).hexdigest()
+        self.since_fork.append(path)
+
+    def read(self, path: str) -> bytes:
+        with open(os.path.join(self.folder, path), "rb") as file:
+            return file.read()
+
+    def forked(self) -> None:
+        self.since_fork = []
+
+    def changes(self) -> dict[str, str]:
+        return {path: self.digests[path] for path in self.since_fork}
+
+    def merge(self, changes: WrittenChanges) -> None:
+        for path, digest in changes.items():
+            assert isinstance(digest, str)
+            self.digests[path] = digest
+
+    def commit(self) -> None:
+        """Swap the filled folder in as the output folder."""
+        try:
+            os.chmod(self.folder, 0o755)  # mkdtemp makes it private; a published site must be readable
+            _swap(Path(self.folder), self.out_dir)
+        except OSError as error:
+            raise self._failed(error) from error
+        self.committed = True
+
+    def _failed(self, error: OSError) -> OutputError:
+        return OutputError(f"cannot write the output into {self.out_dir}: {error.strerror}")
 
 
 def check_relative(relative: str) -> PurePosixPath:
@@ -37,34 +158,19 @@ def check_relative(relative: str) -> PurePosixPath:
     return path
 
 
-def write_outputs(outputs: Outputs, out_dir: Path, checked: Collection[str] = ()) -> None:
+def write_outputs(outputs: Mapping[str, bytes], out_dir: Path, checked: Collection[str] = ()) -> None:
     """Replace out_dir with exactly these files, atomically as far as the file system allows. `checked`: outputs
-    that the caller read from out_dir moments ago and found to hold these bytes (the output cache, by SHA-256),
-    linked without reading them a second time."""
-    out_dir = out_dir.resolve()
+    that the caller read from out_dir moments ago and found to hold these bytes, linked without reading them again."""
     for relative in outputs:
-        check_relative(relative)
-    parent = out_dir.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(out_dir)
-        staging = Path(tempfile.mkdtemp(prefix=f"{_temp_prefix(out_dir)}{os.getpid()}-", dir=parent))
-    except OSError as error:
-        raise OutputError(f"cannot create the output folder in {parent}: {error.strerror}") from error
-    try:
-        folders: set[str] = set()
-        previous = str(out_dir) if out_dir.is_dir() else None
+        check_relative(relative)  # all refused before anything is written
+
+    def known(path: str) -> str | None:
+        return hashlib.sha256(outputs[path]).hexdigest() if path in checked else None
+
+    with Staging(out_dir, known) as staging:
         for relative in sorted(outputs):
-            old = os.path.join(previous, relative) if previous else None
-            _write_file(os.path.join(staging, relative), outputs[relative], folders, old, relative in checked)
-        os.chmod(staging, 0o755)  # mkdtemp makes it private; a published site must be readable
-        _swap(staging, out_dir)
-    except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"cannot write the output into {out_dir}: {error.strerror}") from error
-    except BaseException:  # interrupted (Ctrl-C): leave the previous output as it was
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            staging.put(relative, outputs[relative])
+        staging.commit()
 
 
 def _write_file(path: str, data: bytes, folders: set[str], previous: str | None = None, checked: bool = False) -> None:
@@ -79,9 +185,16 @@ def _write_file(path: str, data: bytes, folders: set[str], previous: str | None 
         try:
             os.link(previous, path, follow_symlinks=False)
             return
+        except FileExistsError:
+            os.unlink(path)  # put by a forked child that then failed: its work is being done again
+            return _write_file(path, data, folders, previous, checked)
         except OSError:
             pass  # no hard links here: write it
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        os.unlink(path)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         view = memoryview(data)
         while view:

@@ -328,17 +328,33 @@ def test_two_builds_with_search_index_are_byte_identical(tmp_path: Path) -> None
     assert digests[0] == digests[1]
 
 
+def test_parts_of_the_index_made_side_by_side_are_those_made_one_after_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studygen.render import search
+
+    monkeypatch.setattr(search, "PART_TOPICS", 1)  # two parts with documents (see index_parts)
+    manifests = []
+    for workers in (1, 4):
+        monkeypatch.setattr(search, "INDEX_WORKERS", workers)
+        build(SITE_COURSE, tmp_path / str(workers))
+        manifests.append(json.loads((tmp_path / str(workers) / "manifest.json").read_text())["files"])
+    assert manifests[0] == manifests[1]
+    assert any(path.startswith("site/pagefind/part-") for path in manifests[0])
+
+
 def test_leaving_the_background_index_early_stops_pagefind() -> None:
     from studygen.render.search import BackgroundIndex
     from studygen.render.site import render_site
+    from studygen.render.site_files import SiteFiles
 
     graph, _ = check(SITE_COURSE)
-    site = render_site(graph)
+    site = SiteFiles.of(render_site(graph))
     with pytest.raises(ZeroDivisionError), BackgroundIndex(graph, site) as index:
         _ = 1 / 0  # an error in the rendering that runs meanwhile, long before Pagefind could finish
-    assert not index.thread.is_alive()
-    process = index.backend.process
-    assert process is None or process.poll() is not None
+    assert index.threads and not any(thread.is_alive() for thread in index.threads)
+    for backend in index.backends:
+        assert backend.process is None or backend.process.poll() is not None
     with pytest.raises(RuntimeError):  # the indexing was abandoned, not finished
         index.result()
 
@@ -388,12 +404,13 @@ def _wait_for(probe, timeout: float = 10.0):  # type: ignore[no-untyped-def]
 def test_only_marked_pages_are_indexed_unless_no_page_is_marked() -> None:
     from studygen.render.search import BackgroundIndex, search_collections
     from studygen.render.site import plan_pages
+    from studygen.render.site_files import SiteFiles
 
     graph, _ = check(SITE_COURSE)
     collections = len(search_collections(graph, plan_pages(graph)))
 
     def page_count(site: dict[str, bytes]) -> int:
-        with BackgroundIndex(graph, site) as index:
+        with BackgroundIndex(graph, SiteFiles.of(site)) as index:
             entry = json.loads(index.result()["pagefind/pagefind-entry.json"])
         return entry["languages"]["en"]["page_count"]
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sys
 from pathlib import Path
 
-from studygen.writer import write_outputs
+import pytest
+
+from studygen.forked import Forked
+from studygen.writer import Staging, WrittenChanges, write_outputs
 
 
 def test_unchanged_files_are_linked_from_the_previous_output_and_changed_ones_written(tmp_path: Path) -> None:
@@ -35,3 +40,56 @@ def test_a_file_changed_by_hand_or_replaced_by_a_link_is_written_afresh(tmp_path
     assert not (out / "linked.html").is_symlink()
     assert (out / "linked.html").stat().st_ino != elsewhere.stat().st_ino  # not a link to the file it pointed to
     assert elsewhere.read_bytes() == b"secret" and os.stat(elsewhere).st_nlink == 1
+
+
+def test_a_staging_folder_is_filled_as_the_build_goes_and_only_a_commit_swaps_it_in(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_outputs({"index.html": b"previous"}, out)
+    with Staging(out) as staging:
+        staging.put("topics/a.html", b"first")
+        folder = Path(staging.folder)
+        assert (folder / "topics/a.html").read_bytes() == b"first"  # on disk at once, not held until the end
+        assert staging.read("topics/a.html") == b"first"
+        assert staging.digests == {"topics/a.html": hashlib.sha256(b"first").hexdigest()}
+        # Left without a commit (an error, Ctrl-C): the staging folder goes, the previous output stays.
+    assert not folder.exists() and (out / "index.html").read_bytes() == b"previous"
+    with Staging(out) as staging:
+        staging.put("index.html", b"previous")
+        staging.commit()
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+    assert not list(tmp_path.glob(".out.tmp-*"))  # nothing left beside the output
+
+
+def test_a_file_put_again_replaces_the_first(tmp_path: Path) -> None:
+    # A forked child that put some files and then died: the parent renders its work again into the same folder.
+    out = tmp_path / "out"
+    write_outputs({"kept.txt": b"same"}, out)
+    with Staging(out) as staging:
+        staging.put("kept.txt", b"same")  # linked from the previous output
+        staging.put("kept.txt", b"same")
+        staging.put("new.txt", b"half")
+        staging.put("new.txt", b"whole")
+        staging.commit()
+    assert (out / "kept.txt").read_bytes() == b"same" and (out / "new.txt").read_bytes() == b"whole"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="builds fork on Linux only")
+def test_a_forked_child_writes_into_the_same_staging_folder_and_hands_back_its_digests(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with Staging(out) as staging:
+        staging.put("site/index.html", b"parent")
+
+        def in_child() -> WrittenChanges:
+            staging.forked()
+            staging.put("anki/deck.apkg", str(os.getpid()).encode())
+            return staging.changes()
+
+        with Forked(in_child, may_fork=True) as side:
+            changes = side.result()
+        staging.merge(changes)
+        assert list(changes) == ["anki/deck.apkg"] and "anki/deck.apkg" in staging.digests
+        staging.commit()
+    data = (out / "anki/deck.apkg").read_bytes()
+    assert data != str(os.getpid()).encode()  # written by the child
+    assert staging.digests["anki/deck.apkg"] == hashlib.sha256(data).hexdigest()
+    assert (out / "site/index.html").read_bytes() == b"parent"

@@ -243,6 +243,7 @@ class OutputCache:
         self.current_plans: dict[str, PlanRecord] = {}
         self.kept_units: set[str] = set()
         self.rendered_units: set[str] = set()
+        self.verified: dict[str, str] = {}  # path -> SHA-256 of each file `take` read and checked
 
     @property
     def kept(self) -> int:
@@ -271,6 +272,7 @@ class OutputCache:
             if data is None or hashlib.sha256(data).hexdigest() != sha:
                 return None
             files[path] = data
+        self.verified.update(record.files)
         self.current[unit] = record
         self.kept_units.add(unit)
         return files
@@ -306,9 +308,9 @@ class OutputCache:
     def keep_plan(self, unit: str, record: PlanRecord) -> None:
         self.current_plans[unit] = record
 
-    def kept_files(self) -> set[str]:
-        """The paths of every file kept from the previous build, each read and checked by its SHA-256 (`take`)."""
-        return {path for unit in self.kept_units for path in self.current[unit].files}
+    def checked(self, path: str) -> str | None:
+        """The SHA-256 of a file kept from the previous build, read and checked by `take` (None if it was not)."""
+        return self.verified.get(path)
 
     def changes(self) -> OutputChanges:
         """What this process recorded: handed from a forked child (decks and exports) to its parent."""

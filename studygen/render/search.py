@@ -1,11 +1,11 @@
 """Search: the search page (`search.html`) and the Pagefind index behind it.
 
 The index is built inside the pipeline from the rendered pages, so a build stays one atomic write: the HTML
-pages are handed to Pagefind in memory (summary, guide, category and subject pages mark their text with
-`data-pagefind-body`), each topic's flashcards and questions are added as a document of their own in which every
-card and question is a section with its anchor (`search_collections`), and Pagefind hands its bundle back over
-the same pipe (nothing is written to disk by it). It runs in its own process while the build renders the decks
-and quiz exports (`BackgroundIndex`).
+pages are read back from the build's staging folder and handed to Pagefind over a pipe (summary, guide, category
+and subject pages mark their text with `data-pagefind-body`), each topic's flashcards and questions are added as a
+document of their own in which every card and question is a section with its anchor (`search_collections`), and
+Pagefind hands its bundle back over the same pipe (nothing is written to disk by it). It runs in its own processes
+while the build waits for the decks and quiz exports (`BackgroundIndex`).
 
 A course of more than PART_TOPICS topics is indexed in *parts*: a topic's pages go in the part its id hashes to, a
 subject's page in the part the subject's id hashes to, course-wide pages in the first part. Each part is a Pagefind
@@ -31,9 +31,10 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 from typing import IO, Any
@@ -42,16 +43,18 @@ from studygen.content.graph import CourseGraph
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.output_cache import OutputCache, code_digest
 from studygen.render.pages import SEARCH_PATH, Page
+from studygen.render.site_files import SiteFiles
 from studygen.render.site_plan import Entry, SitePlan
 
 INDEX_FOLDER = "pagefind"
+# Pagefind processes at once (one per core up to this): each holds its part of the index in memory.
+INDEX_WORKERS = 4
 # Topics per part of the index: small courses have one part, whose bundle is what Pagefind makes of the whole site.
 PART_TOPICS = 250
 # The metadata that marks a search document whose sub-results are the results (a topic's cards or questions).
 COLLECTION = "items"
 # The pages searched through such a document (made from their plan) instead of their own text.
 COLLECTED = ("flashcards.html", "qa-topic.html")
-_BODY_MARK = b"data-pagefind-body"
 # Pagefind's own UI (we have ours) and the WebAssembly for unknown languages (the index forces the course's).
 _DROPPED = ("pagefind-ui.", "pagefind-component-ui.", "pagefind-modular-ui.", "pagefind-highlight.", "wasm.unknown.")
 _MERGED_DROPS = ("pagefind.js", "pagefind-worker.js", "wasm.")  # what a merged part takes from the first part
@@ -138,29 +141,31 @@ def _collection(kind: str, items: list[tuple[str, str, str]], marked: bool) -> s
 
 
 class BackgroundIndex:
-    """Pagefind indexing in its own process while this one goes on rendering (the decks and quiz exports).
+    """Pagefind indexing in its own processes while this one goes on (waiting for the decks and quiz exports).
 
-    The requests, which render Markdown, are made here in the calling thread; a helper thread only feeds them to
-    Pagefind, one part of the index after another, and reads each bundle back. Leaving the `with` block early (an
-    error, Ctrl-C) stops Pagefind and waits for the helper thread before the exception goes on.
+    The collections' documents, which plan pages, are made here in the calling thread; helper threads read the
+    pages back, feed them to Pagefind and read each bundle back. A Pagefind process indexes on one core, so the
+    parts of a large course are indexed side by side, one process per core (at most `INDEX_WORKERS`: each holds a
+    part in memory, ~100 MB for 250 topics). Leaving the `with` block early (an error, Ctrl-C) stops Pagefind and
+    waits for the helper threads before the exception goes on.
     """
 
     def __init__(
         self,
         graph: CourseGraph,
-        site: Mapping[str, bytes],
+        site: SiteFiles,
         plan: SitePlan | None = None,
         previous: OutputCache | None = None,
     ) -> None:
-        """`plan`: the site's plan (planned again if not given); `previous`: a part of the last build's index is kept
-        if everything it would be made from is the same (studygen.render.output_cache)."""
+        """`site`: the site's files (the pages are read back part by part, as each is indexed); `plan`: the site's
+        plan (planned again if not given); `previous`: a part of the last build's index is kept if everything it
+        would be made from is the same (studygen.render.output_cache)."""
         self.language = graph.course.language.split("-")[0]
-        pages = {path: data for path, data in sorted(site.items()) if path.endswith(".html")}
+        self.site = site
         # Once any page has data-pagefind-body, Pagefind indexes no page without it, so those are not sent at all:
         # most of a course's pages are quizzes, sheets and card decks, which search reaches through its records.
         # (A theme without the attribute anywhere has every page indexed whole, as Pagefind would.)
-        marked = {path: data for path, data in pages.items() if _BODY_MARK in data}
-        pages = marked or pages
+        pages = site.marked or {path for path in site if path.endswith(".html")}
         if plan is None:
             from studygen.render.site import site_units  # the site module imports this one
 
@@ -170,80 +175,108 @@ class BackgroundIndex:
         collected = [entry for entry in plan.pages if entry.template in COLLECTED]
         parts: dict[int, _PartInputs] = {part: _PartInputs([], []) for part in index_parts(graph)}
         # A page with a collection is searched through it (per card, per question), not indexed a second time.
-        for path in pages.keys() - {entry.path for entry in collected}:
+        for path in pages - {entry.path for entry in collected}:
             parts[part_of(owners.get(path, ""), count)].pages.append(path)
         for entry in collected:
             parts[part_of(owners[entry.path], count)].collected.append(entry)
         messages = course_messages(graph)
-        self.backend = PagefindBackend()
+        self.backends: list[PagefindBackend] = []
         self.previous = previous
         self.bundles: dict[int, dict[str, bytes]] = {}  # each part's files, by their path under site/
-        self.jobs: list[tuple[int, list[dict[str, Any]], str]] = []  # the parts to index: (part, requests, key)
+        self.jobs: list[_Job] = []  # the parts to index
 
         def document(entry: Entry) -> str:
-            return _collection_of(messages, plan.page(entry), bool(marked))  # a stub is planned now
+            return _collection_of(messages, plan.page(entry), bool(site.marked))  # a stub is planned now
 
-        settings = f"{self.language}\0{_strings_digest(messages)}\0{bool(marked)}"
+        settings = f"{self.language}\0{_strings_digest(messages)}\0{bool(site.marked)}"
         for part, inputs in parts.items():
             inputs.pages.sort()
             key = ""
             if previous:
-                # A collection's document follows from its page's plan (whose fingerprint stands in for it, so that a
-                # kept plan need not be planned), the interface strings and whether pages are marked.
+                # A page counts by its digest; a collection's document follows from its page's plan (whose
+                # fingerprint stands in for it, so that a kept plan need not be planned), the interface strings and
+                # whether pages are marked.
                 stand_ins = [plan.fingerprints.get(entry.path) or document(entry) for entry in inputs.collected]
                 key = _index_key(
                     settings,
                     f"{part}/{count}",
-                    [(f"/{path}", pages[path].decode("utf-8")) for path in inputs.pages],
+                    [(f"/{path}", site.digest(path)) for path in inputs.pages],
                     [(f"/{entry.path}", stand_in) for entry, stand_in in zip(inputs.collected, stand_ins, strict=True)],
                 )
                 kept = previous.take(_unit(part), key)
                 if kept is not None:
                     self.bundles[part] = {path.removeprefix("site/"): data for path, data in kept.items()}
                     continue
-            documents = [(f"/{path}", pages[path].decode("utf-8")) for path in inputs.pages]
-            documents += [(f"/{entry.path}", document(entry)) for entry in inputs.collected]
-            requests = [{"type": "AddFile", "url": url, "file_contents": html, "file_path": None}
-                        for url, html in documents]  # fmt: skip
-            self.jobs.append((part, requests, key))
+            # The collections are made here (planning is not for the helper thread); the pages are read there.
+            collections = [(f"/{entry.path}", document(entry)) for entry in inputs.collected]
+            self.jobs.append(_Job(part, inputs.pages, collections, key))
         self.failure: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="studygen-pagefind", daemon=True)
+        self.waiting = list(reversed(self.jobs))  # taken from the end by the helper threads
+        self.threads: list[threading.Thread] = []
+        for _ in range(min(len(self.jobs), os.cpu_count() or 1, INDEX_WORKERS)):
+            backend = PagefindBackend()
+            self.backends.append(backend)
+            thread = threading.Thread(target=self._run, args=(backend,), name="studygen-pagefind", daemon=True)
+            self.threads.append(thread)
 
     def __enter__(self) -> BackgroundIndex:
-        if self.jobs:
-            self.thread.start()
+        for thread in self.threads:
+            thread.start()
         return self
 
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
         if error is not None:
-            self.backend.stop()
-        if self.thread.is_alive():
-            self.thread.join()
+            for backend in self.backends:
+                backend.stop()
+        for thread in self.threads:
+            if thread.is_alive():
+                thread.join()
 
     def result(self) -> dict[str, bytes]:
-        if self.thread.ident is not None:
-            self.thread.join()
+        for thread in self.threads:
+            if thread.ident is not None:
+                thread.join()
         if self.failure is not None:
             raise self.failure
         if self.previous:
-            for part, _, key in self.jobs:
-                bundle = self.bundles[part]
-                self.previous.keep(_unit(part), key, (), {f"site/{path}": data for path, data in bundle.items()})
+            for job in self.jobs:
+                bundle = {f"site/{path}": data for path, data in self.bundles[job.part].items()}
+                self.previous.keep(_unit(job.part), job.key, (), bundle)
         return {path: data for part in sorted(self.bundles) for path, data in self.bundles[part].items()}
 
-    def _run(self) -> None:
+    def _run(self, backend: PagefindBackend) -> None:
         try:
-            for part, requests, _ in self.jobs:
-                self.bundles[part] = self._bundle(part, requests)
+            while self.failure is None:
+                try:
+                    job = self.waiting.pop()  # atomic: each job is taken by one thread
+                except IndexError:
+                    return
+                documents = [(f"/{path}", self.site[path].decode("utf-8")) for path in job.pages] + job.collections
+                requests = [{"type": "AddFile", "url": url, "file_contents": html, "file_path": None}
+                            for url, html in documents]  # fmt: skip
+                self.bundles[job.part] = self._bundle(backend, job.part, requests)
         except BaseException as error:  # handed to the thread that asks for the result
             self.failure = error
+            for other in self.backends:  # the build fails: the other parts are not needed
+                other.stop()
 
-    def _bundle(self, part: int, requests: list[dict[str, Any]]) -> dict[str, bytes]:
+    def _bundle(self, backend: PagefindBackend, part: int, requests: list[dict[str, Any]]) -> dict[str, bytes]:
         config = {"force_language": self.language, "keep_index_url": True}
-        files = self.backend.build(config, requests)
+        files = backend.build(config, requests)
         dropped = _DROPPED + (_MERGED_DROPS if part else ())
         folder = part_folder(part)
         return {folder + name: files[name] for name in sorted(files) if not name.startswith(dropped)}
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A part of the index to make: its pages (by path under site/, read when it is made), its collections' documents
+    (by URL) and its key in the output cache."""
+
+    part: int
+    pages: list[str]
+    collections: list[tuple[str, str]]
+    key: str
 
 
 @dataclass
@@ -331,12 +364,12 @@ class PagefindBackend:
 
 
 def _index_key(settings: str, part: str, documents: list[tuple[str, str]], collected: list[tuple[str, str]]) -> str:
-    """Everything one part of the index is made from: the settings, which part ("N/count") it is, its documents by
-    URL and its collections by URL and the fingerprint of their plan. Our code and Pagefind's version are in every
-    key of the output cache."""
+    """Everything one part of the index is made from: the settings, which part ("N/count") it is, its pages by URL
+    and the SHA-256 of their bytes, and its collections by URL and the fingerprint of their plan. Our code and
+    Pagefind's version are in every key of the output cache."""
     digest = hashlib.sha256(f"{code_digest()}\0{settings}\0{part}".encode())
-    for url, html in documents:
-        digest.update(b"\0" + url.encode() + b"\0" + html.encode())
+    for url, page_digest in documents:
+        digest.update(b"\0" + url.encode() + b"\0" + page_digest.encode())
     for url, stand_in in collected:
         digest.update(b"\1" + url.encode() + b"\0" + stand_in.encode())
     return digest.hexdigest()

@@ -29,6 +29,7 @@ from studygen.render.pages import Page, category_path, subject_path, topic_crumb
 from studygen.render.practice import practice_units
 from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.search import plan_search_page
+from studygen.render.site_files import SiteFiles
 from studygen.render.site_plan import Entry, SitePlan, Unit
 from studygen.render.theme import asset_bytes, make_environment, static_files
 
@@ -144,8 +145,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def render_site(
     graph: CourseGraph, plan: SitePlan | None = None, previous: OutputCache | None = None
 ) -> dict[str, bytes]:
-    """Every file of the site, keyed by its path under site/. `plan`: the site's plan, if already made;
-    `previous`: the last build's pages, kept where their inputs are unchanged (see studygen.render.output_cache)."""
+    """Every file of the site, keyed by its path under site/, in memory (a build writes them as it goes:
+    `write_site`)."""
+    site = SiteFiles.of({})
+    write_site(graph, site, plan, previous)
+    return {path: site[path] for path in site}
+
+
+def write_site(
+    graph: CourseGraph, site: SiteFiles, plan: SitePlan | None = None, previous: OutputCache | None = None
+) -> None:
+    """Put every file of the site into `site`. `plan`: the site's plan, if already made; `previous`: the last
+    build's pages, kept where their inputs are unchanged (see studygen.render.output_cache)."""
     env = make_environment(graph.root)
     plan = SitePlan(site_units(graph), previous) if plan is None else plan
     entries = plan.pages
@@ -154,25 +165,25 @@ def render_site(
     counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
     totals = {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")}  # the home page's
     keys = _page_keys(entries, plan.fingerprints, totals, previous, template_digests(env)) if previous else {}
-    outputs: dict[str, bytes] = {}
     for entry in entries:
         key = keys.get(entry.path)
         kept = previous.take(f"site/{entry.path}", key) if previous and key else None
         if kept is not None:
-            outputs[entry.path] = kept[f"site/{entry.path}"]
+            site.put(entry.path, kept[f"site/{entry.path}"])
             continue
         page = plan.page(entry)  # a page kept from the last build's plan is planned now
         reached: set[str] = set()
         helpers = _page_helpers(page, graph, existing, counts, totals, reached)
         html = env.get_template(page.template).render(page=page, course=graph.course, **helpers, **page.context)
-        outputs[page.path] = html.replace(MATHML_NAMESPACE, "").encode("utf-8")
+        data = html.replace(MATHML_NAMESPACE, "").encode("utf-8")
+        site.put(page.path, data)
         if previous and key:
-            previous.keep(f"site/{page.path}", key, reached, {f"site/{page.path}": outputs[page.path]})
-    outputs["sitemap.xml"] = _sitemap(graph.course, [e.path for e in entries if e.path != "404.html"]).encode("utf-8")
+            previous.keep(f"site/{page.path}", key, reached, {f"site/{page.path}": data})
+    site.put("sitemap.xml", _sitemap(graph.course, [e.path for e in entries if e.path != "404.html"]).encode("utf-8"))
     for name, path in static_files(graph.root).items():
-        outputs[f"static/{name}"] = asset_bytes(path)
-    outputs.update(figure_files(graph))
-    return outputs
+        site.put(f"static/{name}", asset_bytes(path))
+    for path, data in figure_files(graph).items():
+        site.put(path, data)
 
 
 def _page_keys(
