@@ -79,8 +79,9 @@ def _collection(decks: list[DeckContent], package_time: int) -> bytes:
         for content in decks:
             deck_list[str(content.deck_id)] = genanki.Deck(content.deck_id, content.name, content.description).to_json()
             notes = [_genanki_note(note, next(due)) for note in content.notes]
-            for note in notes:
-                models[str(note.model.model_id)] = note.model.to_json(content.time, content.deck_id)
+            # Once per note type of the deck, not per note (it was a sixth of making a 24,000-note package).
+            for model in {id(note.model): note.model for note in notes}.values():
+                models[str(model.model_id)] = model.to_json(content.time, content.deck_id)
             # Anki updates a note only if it is newer than the learner's copy: give each note its own time, so an
             # edit to one card updates that note and leaves the others (and any edits made to them in Anki) alone.
             times = (*content.note_times, *[content.time] * (len(notes) - len(content.note_times)))
