@@ -63,6 +63,7 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None, into: Ou
     from studygen.render import markup
     from studygen.render.anki import render_anki
     from studygen.render.anki_inputs import content_times, static_figures
+    from studygen.render.deck_cache import deck_cache
     from studygen.render.quizzes import render_quizzes
     from studygen.render.search import BackgroundIndex
     from studygen.render.site import site_units, write_site
@@ -75,7 +76,9 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None, into: Ou
 
     def decks_and_exports() -> tuple[WrittenChanges, MarkupChanges | None, OutputChanges | None]:
         outputs.forked()  # in a child, what it puts is handed back; in this process, merged again unchanged
-        for path, data in render_anki(graph, content_times(graph), figure_bytes, previous).items():
+        with deck_cache(graph.root) as stored:
+            anki = render_anki(graph, content_times(graph), figure_bytes, previous, stored)
+        for path, data in anki.items():
             outputs.put(f"anki/{path}", data)
         for path, data in render_quizzes(graph, previous).items():
             outputs.put(f"quizzes/{path}", data)

@@ -334,6 +334,52 @@ def test_a_rebuild_makes_no_deck_whose_topic_and_times_are_unchanged(
     assert edited["anki/topics/shortcuts.apkg"] == unchanged["anki/topics/shortcuts.apkg"]
 
 
+def test_a_deck_a_rebuilt_package_holds_comes_from_the_deck_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an edit the course's package is made again with every deck in it: the unchanged decks come from the
+    deck cache the real build filled, not made again, and the packages are those made without the cache."""
+    import sqlite3
+
+    from studygen.render import anki
+    from studygen.render.anki_inputs import content_times, static_figures
+    from studygen.render.deck_cache import CACHE_FILE, deck_cache
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    course = tmp_path / "course"
+    shutil.copytree(SITE_COURSE, course)
+    build(course, tmp_path / "out")
+    made: list[str] = []
+    real_topic_deck = anki.topic_deck
+
+    def watched(graph: object, topic: object, *rest: object) -> object:
+        made.append(topic.id)  # type: ignore[attr-defined]
+        return real_topic_deck(graph, topic, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(anki, "topic_deck", watched)
+
+    def decks_again(cached: bool) -> dict[str, bytes]:
+        graph, _ = with_drawn_figures(check(course)[0])
+        figures = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
+        previous = OutputCache.for_build(tmp_path / "out", graph)
+        if not cached:
+            return anki.render_anki(graph, content_times(graph), figures, previous)
+        with deck_cache(course) as stored:
+            assert stored is not None
+            return anki.render_anki(graph, content_times(graph), figures, previous, stored)
+
+    _replace(course / "topics/gradient-descent.yaml", "back: ", "back: Edited. ")
+    with_cache = decks_again(cached=True)
+    assert made == ["shortcuts", "gradient-descent"]  # learning-rates' deck was read from the cache
+    made.clear()
+    assert with_cache == decks_again(cached=False) and "learning-rates" in made
+    # A damaged entry is a deck made again, never a wrong one.
+    with sqlite3.connect(tmp_path / CACHE_FILE) as connection:
+        connection.execute("UPDATE decks SET content = '{\"notes\": 1}'")
+    made.clear()
+    assert decks_again(cached=True) == with_cache and "learning-rates" in made
+
+
 def test_new_content_times_make_the_decks_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A note's time is in its package (Anki updates a note only from a newer one): times alone change decks."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")

@@ -10,7 +10,7 @@ card's stable id, never from its text, so edits update the learner's note in pla
 `times` (see studygen.render.anki_inputs), so that re-imports update exactly when content changed and rebuilds
 give identical bytes. Figures travel as media when their bytes are passed in `figures`, by figure id.
 
-Pure: reads nothing from disk except our card templates, and writes nothing.
+Pure: reads nothing from disk except our card templates (and the decks in `stored`), and writes nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from studygen.render.anki_notes import Media, NoteMaker, md
 from studygen.render.anki_package import DeckContent, build_apkg
 from studygen.render.anki_text import deck_tsv
 from studygen.render.cards import study_cards
+from studygen.render.deck_cache import DeckStore
 from studygen.render.i18n import course_messages
 from studygen.render.output_cache import (
     Fingerprint,
@@ -45,16 +46,18 @@ def render_anki(
     times: ContentTimes | Mapping[str, int],
     figures: Mapping[str, bytes] | None = None,
     previous: OutputCache | None = None,
+    stored: DeckStore | None = None,
 ) -> dict[str, bytes]:
     """Every Anki output. `times`: topic id -> seconds of its last change; `figures`: figure id -> image bytes;
-    `previous`: the last build's packages, kept where their decks are the same (studygen.render.output_cache)."""
+    `previous`: the last build's packages, kept where their decks are the same (studygen.render.output_cache);
+    `stored`: decks made by earlier builds, by fingerprint (studygen.render.deck_cache)."""
     if not isinstance(times, ContentTimes):
         times = ContentTimes(dict(times), "given")
     media = Media.from_figures(graph, figures or {})
     fingerprint = Fingerprint({})
     signatures = _time_signatures(times)
     decks = [
-        _deck(graph, topic, media, times, signatures.get(topic.id, ""), previous, fingerprint)
+        _deck(graph, topic, media, times, signatures.get(topic.id, ""), previous, fingerprint, stored)
         for topic in _catalogue_order(graph)
     ]
     decks = [deck for deck in decks if deck.notes]
@@ -115,25 +118,40 @@ def _deck(
     signature: str,
     previous: OutputCache | None,
     fingerprint: Fingerprint,
+    stored: DeckStore | None = None,
 ) -> _Deck:
     """A topic's deck: from the last build's records if the topic, the topics it reads (link titles) and its times
-    are unchanged (under the same frame: code, course settings, figures), else made now and recorded."""
+    are unchanged (under the same frame: code, course settings, figures), else made now and recorded. The content
+    of a deck from the records comes from `stored` when a package needs it, or is made then."""
     unit, inputs = f"deck:{topic.id}", {"@times": signature}
     make = partial(topic_deck, graph, topic, media, times)
     record = previous.kept_plan(unit, inputs) if previous else None
     if record is not None and previous is not None:
         previous.keep_plan(unit, record)  # still true for the next build
         print_, time, names, notes = record.rows[0]
+        if stored is not None:
+            stored.keep(print_)
+            make = partial(_stored_or_made, stored, print_, make)
         return _Deck(topic, print_, int(time), tuple(names.split("\n")) if names else (), int(notes), make)
     with recorded_reads() as reached:
         content = make()
     names = tuple(sorted({name for note in content.notes for name in note.media}))
     deck = _Deck(topic, fingerprint.of(content) if previous else "", content.time, names, len(content.notes), make,
                  content)  # fmt: skip
+    if stored is not None and previous is not None:
+        stored.put(deck.fingerprint, content)
     if previous is not None:
         row = [deck.fingerprint, str(deck.time), "\n".join(names), str(deck.notes)]
         previous.keep_plan(unit, PlanRecord({**previous.digests_of(reached | {topic.id}), **inputs}, [row]))
     return deck
+
+
+def _stored_or_made(stored: DeckStore, fingerprint: str, make: Callable[[], DeckContent]) -> DeckContent:
+    content = stored.get(fingerprint)
+    if content is None:
+        content = make()
+        stored.put(fingerprint, content)
+    return content
 
 
 def _time_signatures(times: ContentTimes) -> dict[str, str]:
