@@ -85,8 +85,8 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None, into: Ou
         return outputs.changes(), store.changes() if store else None, previous.changes() if previous else None
 
     # Three things at once where the machine allows: the decks and quiz exports in a forked child (writing into the
-    # same outputs), the site here, and then Pagefind indexing the site in its own process. Each output is the same
-    # as rendered alone.
+    # same outputs), the site here, and then Pagefind indexing the site in its own processes. Each output is the
+    # same as rendered alone.
     with Forked(decks_and_exports, in_child=store.after_fork if store else None) as side:
         plan = SitePlan(site_units(graph), previous)
         site = SiteFiles(outputs)

@@ -225,6 +225,30 @@ def _units_a_rebuild_plans(course: Path, out: Path) -> list[str]:
     return SitePlan(site_units(graph), OutputCache.for_build(out, graph)).planned
 
 
+def test_a_written_page_lets_its_plan_go_but_the_pages_search_reads_keep_theirs(tmp_path: Path) -> None:
+    from studygen.render.search import COLLECTED
+    from studygen.render.site import write_site
+    from studygen.render.site_files import SiteFiles
+    from studygen.render.site_plan import Stub
+
+    graph, _ = with_drawn_figures(check(SITE_COURSE)[0])
+    plan = SitePlan(site_units(graph), OutputCache.for_build(tmp_path / "out", graph))
+    planned = {entry.path: entry for entry in plan.pages}
+    site = SiteFiles.of({})
+    write_site(graph, site, plan, plan.previous)
+    after = {entry.path: entry for entry in plan.pages}
+    assert after.keys() == planned.keys() and all(path in site for path in after)
+    released = [path for path, entry in after.items() if isinstance(entry, Stub)]
+    assert released and all(after[path].template not in COLLECTED for path in released)
+    assert all(not isinstance(entry, Stub) for entry in after.values() if entry.template in COLLECTED)
+    stub = after["topics/shortcuts/index.html"]
+    assert isinstance(stub, Stub) and stub.fingerprint == plan.fingerprints[stub.path]
+    assert stub.owner == "shortcuts" and stub.template == planned[stub.path].template
+    # Asked for again, the page is planned again, the same.
+    again = plan.page(stub)
+    assert (again.title, again.crumbs) == (planned[stub.path].title, planned[stub.path].crumbs)
+
+
 def test_a_rebuild_plans_only_the_units_that_read_an_edited_topic(tmp_path: Path) -> None:
     planned: list[list[str]] = []
 

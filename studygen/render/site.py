@@ -28,7 +28,7 @@ from studygen.render.output_cache import Fingerprint, OutputCache, template_dige
 from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.practice import practice_units
 from studygen.render.qa_bank import plan_qa_bank
-from studygen.render.search import plan_search_page
+from studygen.render.search import COLLECTED, plan_search_page
 from studygen.render.site_files import SiteFiles
 from studygen.render.site_plan import Entry, SitePlan, Unit
 from studygen.render.theme import asset_bytes, make_environment, static_files
@@ -160,12 +160,14 @@ def write_site(
     env = make_environment(graph.root)
     plan = SitePlan(site_units(graph), previous) if plan is None else plan
     entries = plan.pages
-    existing = {entry.path for entry in entries}
+    paths = [entry.path for entry in entries]
+    existing = set(paths)
     # Computed once per build: every page's library shows counts, and recounting per page made builds quadratic.
     counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
     totals = {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")}  # the home page's
     keys = _page_keys(entries, plan.fingerprints, totals, previous, template_digests(env)) if previous else {}
-    for entry in entries:
+    del entries  # each page's plan is let go once the page is written (but for those the search index reads)
+    for entry in plan.pending():
         key = keys.get(entry.path)
         kept = previous.take(f"site/{entry.path}", key) if previous and key else None
         if kept is not None:
@@ -179,7 +181,9 @@ def write_site(
         site.put(page.path, data)
         if previous and key:
             previous.keep(f"site/{page.path}", key, reached, {f"site/{page.path}": data})
-    site.put("sitemap.xml", _sitemap(graph.course, [e.path for e in entries if e.path != "404.html"]).encode("utf-8"))
+        if page.template not in COLLECTED:
+            plan.release(page)
+    site.put("sitemap.xml", _sitemap(graph.course, [path for path in paths if path != "404.html"]).encode("utf-8"))
     for name, path in static_files(graph.root).items():
         site.put(f"static/{name}", asset_bytes(path))
     for path, data in figure_files(graph).items():

@@ -14,7 +14,7 @@ needed (its part of the index is made again); planning the unit then gives the p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from studygen.content.graph import recorded_reads
@@ -56,6 +56,7 @@ class SitePlan:
         self.entries: dict[str, list[Entry]] = {}
         self.fingerprints: dict[str, str] = {}  # page path -> fingerprint of its plan (planned pages that have one)
         self.planned: list[str] = []  # the units planned in this build, by name
+        self.placed: dict[str, tuple[str, int]] = {}  # page path -> its unit and place there (pages planned here)
         for unit in units:
             record = previous.kept_plan(unit.name) if previous else None
             if record is not None and previous is not None:
@@ -71,6 +72,12 @@ class SitePlan:
         """Every page in planned order (units in the order given, each unit's pages in the order it made them)."""
         return [entry for entries in self.entries.values() for entry in entries]
 
+    def pending(self) -> Iterator[Entry]:
+        """Every page in planned order, one at a time (so that a page released meanwhile is not held here)."""
+        for entries in self.entries.values():
+            for index in range(len(entries)):
+                yield entries[index]
+
     def page(self, entry: Entry) -> Page:
         """The planned page: a stub's unit is planned now."""
         if isinstance(entry, Page):
@@ -83,6 +90,19 @@ class SitePlan:
             raise RuntimeError(f"planned again, {entry.unit} has no {entry.path}: delete {RECORDS_FILE} and rebuild")
         return planned[entry.path]
 
+    def release(self, page: Entry) -> None:
+        """Let a rendered page's plan go, keeping its stub: a build need not hold every page's plan until it ends.
+        Asked for again (`page`), its unit is planned again."""
+        if isinstance(page, Stub):
+            return
+        place = self.placed.get(page.path)
+        fingerprint = self.fingerprints.get(page.path)
+        if place is None or fingerprint is None:
+            return  # without a fingerprint it could not be keyed again: kept as it is
+        unit, index = place
+        if self.entries[unit][index] is page:
+            self.entries[unit][index] = Stub(page.path, page.template, page_owner(page), fingerprint, unit)
+
     def owner(self, entry: Entry) -> str:
         return entry.owner if isinstance(entry, Stub) else page_owner(entry)
 
@@ -91,6 +111,7 @@ class SitePlan:
             pages = unit.plan()
         self.planned.append(unit.name)
         self.entries[unit.name] = list(pages)
+        self.placed.update((page.path, (unit.name, index)) for index, page in enumerate(pages))
         if unit.topic is not None:
             reached.add(unit.topic)
         if self.previous is None or self.fingerprint is None:
