@@ -3,6 +3,7 @@ and harmless when damaged."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -78,15 +79,24 @@ def test_an_edited_file_is_parsed_again(course: Path) -> None:
         assert problem.line == next(i for i, t in enumerate(topic.read_text().splitlines(), 1) if "levle:" in t)
 
 
-@pytest.mark.parametrize("damage", ["file", "entries"])
+@pytest.mark.parametrize("damage", ["file", "entries", "positions"])
 def test_a_damaged_cache_is_parsed_around(course: Path, tmp_path: Path, damage: str) -> None:
     expected, _ = check(course)
     cache = tmp_path / CACHE_FILE
     if damage == "file":
         cache.write_bytes(b"not a database" * 100)
-    else:
+    elif damage == "entries":
         with sqlite3.connect(cache) as connection:
             connection.execute("UPDATE parsed SET parsed = '{not json'")
+    else:  # the data reads, the positions (read only when a problem needs one) do not
+        with sqlite3.connect(cache) as connection:
+            for key, parsed in connection.execute("SELECT key, parsed FROM parsed").fetchall():
+                data, _ = json.loads(parsed)
+                connection.execute("UPDATE parsed SET parsed = ? WHERE key = ?", (json.dumps([data, "[oops"]), key))
+        (course / "topics/backpropagation.yaml").unlink()  # identity-mapping, cached, now names a missing topic
+        problem = next(p for p in problems_of(course) if p.path.endswith(TOPIC))
+        assert (problem.field, problem.line) == ("prerequisites[0].topic", 1)  # placed at line 1, not lost
+        return
     graph, _ = check(course)
     assert graph.topics == expected.topics
 

@@ -48,8 +48,9 @@ class ParseCache:
     def key(self, raw: bytes) -> bytes:
         return hashlib.blake2b(self.salt + b"\0" + raw).digest()
 
-    def get(self, raw: bytes) -> tuple[Any, list[list[Any]]] | None:
-        """The data and the written positions (see SourceMap.written) of a file with these bytes, if kept."""
+    def get(self, raw: bytes) -> tuple[Any, str] | None:
+        """The data and the written positions (JSON text: see SourceMap.written) of a file with these bytes, if
+        kept."""
         key = self.key(raw)
         self.used.add(key)
         try:
@@ -57,13 +58,16 @@ class ParseCache:
             if row is None:
                 return None
             data, written = json.loads(row[0])
+            if not isinstance(written, str):
+                return None
             return data, written
-        except (sqlite3.Error, ValueError):  # a damaged file or entry: parse instead
+        except (sqlite3.Error, ValueError, TypeError):  # a damaged file or entry: parse instead
             return None
 
     def put(self, raw: bytes, data: Any, positions: dict[yamlsource.FieldPath, tuple[int, int]]) -> None:
         try:  # a list keeps the positions in document order, which SourceMap.span relies on
-            entry = json.dumps([data, [[list(path), *at] for path, at in positions.items()]])
+            written = json.dumps([[list(path), *at] for path, at in positions.items()])
+            entry = json.dumps([data, written])  # the positions as text inside: read only when asked for
         except (TypeError, ValueError):  # e.g. a !!binary value: JSON has no bytes, so the file is not kept
             return
         self.new[self.key(raw)] = entry

@@ -7,6 +7,7 @@ PyYAML's composer gives us nodes with positions; we turn them into dicts and lis
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,16 +35,17 @@ class SourceMap:
     """Where each field of one file was written (1-based line and column)."""
 
     path: str
-    # [[field path as a list, line, column], ...] in document order, as the parse cache stores it: turned into
-    # `positions` only when a position is asked for, which in a build without problems is never.
-    written: list[list[Any]] | None = None
+    # [[field path as a list, line, column], ...] in document order, as JSON text as the parse cache stores it:
+    # read and turned into `positions` only when a position is asked for, which in a build without problems is
+    # never (reading them was ~0.45 s of the 0.55 s a 1,000-topic course's cached files took to read).
+    written: str | None = None
     _positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def positions(self) -> dict[FieldPath, tuple[int, int]]:
         if self.written is not None:
             try:
-                self._positions = {tuple(path): (line, column) for path, line, column in self.written}
+                self._positions = {tuple(path): (line, column) for path, line, column in json.loads(self.written)}
             except (TypeError, ValueError):  # a damaged cache entry: every field is then reported at line 1
                 self._positions = {}
             self.written = None
