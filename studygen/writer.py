@@ -24,7 +24,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -158,16 +158,11 @@ def check_relative(relative: str) -> PurePosixPath:
     return path
 
 
-def write_outputs(outputs: Mapping[str, bytes], out_dir: Path, checked: Collection[str] = ()) -> None:
-    """Replace out_dir with exactly these files, atomically as far as the file system allows. `checked`: outputs
-    that the caller read from out_dir moments ago and found to hold these bytes, linked without reading them again."""
+def write_outputs(outputs: Mapping[str, bytes], out_dir: Path) -> None:
+    """Replace out_dir with exactly these files, atomically as far as the file system allows."""
     for relative in outputs:
         check_relative(relative)  # all refused before anything is written
-
-    def known(path: str) -> str | None:
-        return hashlib.sha256(outputs[path]).hexdigest() if path in checked else None
-
-    with Staging(out_dir, known) as staging:
+    with Staging(out_dir) as staging:
         for relative in sorted(outputs):
             staging.put(relative, outputs[relative])
         staging.commit()

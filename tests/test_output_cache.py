@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from studygen.build import BuildReport, build, check, with_drawn_figures
+from studygen.render.deck_cache import DeckStore
 from studygen.render.output_cache import RECORDS_FILE, OutputCache
 from studygen.render.site import site_units
 from studygen.render.site_plan import SitePlan
@@ -319,13 +320,10 @@ def test_every_way_to_a_topic_through_the_graph_is_recorded() -> None:
     assert counted == set()
 
 
-def test_a_rebuild_makes_no_deck_whose_topic_and_times_are_unchanged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The decks are rendered in a forked child during a build; here render_anki runs in the test's own process,
-    with the records the real build left, and the real topic_deck watched."""
+def _built_course_with_decks_watched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[str]]:
+    """The site course built into tmp_path/out, and the topics whose decks are made from now on (the real
+    topic_deck, watched)."""
     from studygen.render import anki
-    from studygen.render.anki_inputs import content_times, static_figures
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     course = tmp_path / "course"
@@ -339,18 +337,29 @@ def test_a_rebuild_makes_no_deck_whose_topic_and_times_are_unchanged(
         return real_topic_deck(graph, topic, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(anki, "topic_deck", watched)
+    return course, made
 
-    def decks_again() -> dict[str, bytes]:
-        graph, _ = with_drawn_figures(check(course)[0])
-        figures = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
-        outputs = anki.render_anki(graph, content_times(graph), figures, OutputCache.for_build(tmp_path / "out", graph))
-        return {f"anki/{path}": data for path, data in outputs.items()}
 
-    unchanged = decks_again()
+def _decks_again(course: Path, out: Path, stored: DeckStore | None = None) -> dict[str, bytes]:
+    """The Anki outputs as the next build of `course` into `out` renders them (in the forked child, in a build)."""
+    from studygen.render import anki
+    from studygen.render.anki_inputs import content_times, static_figures
+
+    graph, _ = with_drawn_figures(check(course)[0])
+    figures = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
+    outputs = anki.render_anki(graph, content_times(graph), figures, OutputCache.for_build(out, graph), stored)
+    return {f"anki/{path}": data for path, data in outputs.items()}
+
+
+def test_a_rebuild_makes_no_deck_whose_topic_and_times_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    course, made = _built_course_with_decks_watched(tmp_path, monkeypatch)
+    unchanged = _decks_again(course, tmp_path / "out")
     assert made == []
     assert unchanged == {path: (tmp_path / "out" / path).read_bytes() for path in unchanged}
     _replace(course / "topics/gradient-descent.yaml", "back: ", "back: Edited. ")
-    edited = decks_again()
+    edited = _decks_again(course, tmp_path / "out")
     # Made to be fingerprinted (in catalogue order): the edited topic's deck, and shortcuts', which reads gradient
     # descent's title (a prerequisite card). Then learning-rates', only because the course's package holds it.
     assert made == ["shortcuts", "gradient-descent", "learning-rates"]
@@ -365,43 +374,25 @@ def test_a_deck_a_rebuilt_package_holds_comes_from_the_deck_cache(
     deck cache the real build filled, not made again, and the packages are those made without the cache."""
     import sqlite3
 
-    from studygen.render import anki
-    from studygen.render.anki_inputs import content_times, static_figures
     from studygen.render.deck_cache import CACHE_FILE, deck_cache
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    course = tmp_path / "course"
-    shutil.copytree(SITE_COURSE, course)
-    build(course, tmp_path / "out")
-    made: list[str] = []
-    real_topic_deck = anki.topic_deck
+    course, made = _built_course_with_decks_watched(tmp_path, monkeypatch)
 
-    def watched(graph: object, topic: object, *rest: object) -> object:
-        made.append(topic.id)  # type: ignore[attr-defined]
-        return real_topic_deck(graph, topic, *rest)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(anki, "topic_deck", watched)
-
-    def decks_again(cached: bool) -> dict[str, bytes]:
-        graph, _ = with_drawn_figures(check(course)[0])
-        figures = {**static_figures(graph), **{i: drawn.png for i, drawn in graph.drawn_figures.items()}}
-        previous = OutputCache.for_build(tmp_path / "out", graph)
-        if not cached:
-            return anki.render_anki(graph, content_times(graph), figures, previous)
+    def cached_decks() -> dict[str, bytes]:
         with deck_cache(course) as stored:
             assert stored is not None
-            return anki.render_anki(graph, content_times(graph), figures, previous, stored)
+            return _decks_again(course, tmp_path / "out", stored)
 
     _replace(course / "topics/gradient-descent.yaml", "back: ", "back: Edited. ")
-    with_cache = decks_again(cached=True)
+    with_cache = cached_decks()
     assert made == ["shortcuts", "gradient-descent"]  # learning-rates' deck was read from the cache
     made.clear()
-    assert with_cache == decks_again(cached=False) and "learning-rates" in made
+    assert with_cache == _decks_again(course, tmp_path / "out") and "learning-rates" in made
     # A damaged entry is a deck made again, never a wrong one.
     with sqlite3.connect(tmp_path / CACHE_FILE) as connection:
         connection.execute("UPDATE decks SET content = '{\"notes\": 1}'")
     made.clear()
-    assert decks_again(cached=True) == with_cache and "learning-rates" in made
+    assert cached_decks() == with_cache and "learning-rates" in made
 
 
 def test_new_content_times_make_the_decks_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

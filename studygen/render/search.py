@@ -256,7 +256,8 @@ class BackgroundIndex:
                             for url, html in documents]  # fmt: skip
                 self.bundles[job.part] = self._bundle(backend, job.part, requests)
         except BaseException as error:  # handed to the thread that asks for the result
-            self.failure = error
+            if self.failure is None:  # the first: the others' are the stops it causes
+                self.failure = error
             for other in self.backends:  # the build fails: the other parts are not needed
                 other.stop()
 
