@@ -9,7 +9,7 @@ import dataclasses
 import gc
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,7 +76,8 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None, into: Ou
 
     def decks_and_exports() -> tuple[WrittenChanges, MarkupChanges | None, OutputChanges | None]:
         outputs.forked()  # in a child, what it puts is handed back; in this process, merged again unchanged
-        with deck_cache(graph.root) as stored:
+        # The deck cache serves rebuilds, like the rest of `previous`: rendering without one writes no cache.
+        with deck_cache(graph.root) if previous is not None else nullcontext() as stored:
             anki = render_anki(graph, content_times(graph), figure_bytes, previous, stored)
         for path, data in anki.items():
             outputs.put(f"anki/{path}", data)
