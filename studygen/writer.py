@@ -115,8 +115,13 @@ class Staging:
         check_relative(path)
         digest = self.checked(path)
         old = os.path.join(self.previous, path) if self.previous else None
+        target = os.path.join(self.folder, path)
         try:
-            _write_file(os.path.join(self.folder, path), data, self.folders, old, digest is not None)
+            try:
+                _write_file(target, data, self.folders, old, digest is not None)
+            except FileExistsError:  # put by a forked child that then failed: its work is being done again here
+                os.unlink(target)
+                _write_file(target, data, self.folders, old, digest is not None)
         except OSError as error:
             raise self._failed(error) from error
         self.digests[path] = digest or hashlib.sha256(data).hexdigest()
@@ -180,16 +185,9 @@ def _write_file(path: str, data: bytes, folders: set[str], previous: str | None 
         try:
             os.link(previous, path, follow_symlinks=False)
             return
-        except FileExistsError:
-            os.unlink(path)  # put by a forked child that then failed: its work is being done again
-            return _write_file(path, data, folders, previous, checked)
         except OSError:
-            pass  # no hard links here: write it
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except FileExistsError:
-        os.unlink(path)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            pass  # no hard links here (or the file is there already: then opening it says so): write it
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         view = memoryview(data)
         while view:

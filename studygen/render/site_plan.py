@@ -75,8 +75,7 @@ class SitePlan:
     def pending(self) -> Iterator[Entry]:
         """Every page in planned order, one at a time (so that a page released meanwhile is not held here)."""
         for entries in self.entries.values():
-            for index in range(len(entries)):
-                yield entries[index]
+            yield from entries
 
     def page(self, entry: Entry) -> Page:
         """The planned page: a stub's unit is planned now."""
@@ -90,11 +89,9 @@ class SitePlan:
             raise RuntimeError(f"planned again, {entry.unit} has no {entry.path}: delete {RECORDS_FILE} and rebuild")
         return planned[entry.path]
 
-    def release(self, page: Entry) -> None:
+    def release(self, page: Page) -> None:
         """Let a rendered page's plan go, keeping its stub: a build need not hold every page's plan until it ends.
         Asked for again (`page`), its unit is planned again."""
-        if isinstance(page, Stub):
-            return
         place = self.placed.get(page.path)
         fingerprint = self.fingerprints.get(page.path)
         if place is None or fingerprint is None:
