@@ -64,9 +64,9 @@ class ParseCache:
         except (sqlite3.Error, ValueError, TypeError):  # a damaged file or entry: parse instead
             return None
 
-    def put(self, raw: bytes, data: Any, positions: dict[yamlsource.FieldPath, tuple[int, int]]) -> None:
-        try:  # a list keeps the positions in document order, which SourceMap.span relies on
-            written = json.dumps([[list(path), *at] for path, at in positions.items()])
+    def put(self, raw: bytes, data: Any, written: str) -> None:
+        """Keep a parsed file's data and its written positions (SourceMap.write_down)."""
+        try:
             entry = json.dumps([data, written])  # the positions as text inside: read only when asked for
         except (TypeError, ValueError):  # e.g. a !!binary value: JSON has no bytes, so the file is not kept
             return

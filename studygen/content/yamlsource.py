@@ -37,7 +37,9 @@ class SourceMap:
     path: str
     # [[field path as a list, line, column], ...] in document order, as JSON text as the parse cache stores it:
     # read and turned into `positions` only when a position is asked for, which in a build without problems is
-    # never (reading them was ~0.45 s of the 0.55 s a 1,000-topic course's cached files took to read).
+    # never (reading them was ~0.45 s of the 0.55 s a 1,000-topic course's cached files took to read). A file
+    # parsed afresh is written down too (`write_down`): as tuples in a dict its positions took ~50 KB per topic,
+    # over a third of the checked course's memory.
     written: str | None = None
     _positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
 
@@ -50,6 +52,13 @@ class SourceMap:
                 self._positions = {}
             self.written = None
         return self._positions
+
+    def write_down(self) -> str | None:
+        """Keep the positions as JSON text only (None if there are none to write); returns that text."""
+        if self.written is None and self._positions:
+            self.written = json.dumps([[list(path), *at] for path, at in self._positions.items()])
+            self._positions = {}
+        return self.written
 
     def locate(self, field_path: FieldPath) -> tuple[int, int]:
         """The position of a field, or of its nearest written ancestor (e.g. for a missing key)."""
@@ -210,6 +219,7 @@ def load_yaml(path: Path, shown_as: str, cache: ParseCache | None = None) -> tup
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"
         return None, source, [Problem(shown_as, 1, 1, "", f"must be a mapping of fields, but it is {kind}")]
-    if cache is not None:
-        cache.put(raw, data, source.positions)
+    written = source.write_down()
+    if cache is not None and written is not None:
+        cache.put(raw, data, written)
     return data, source, []
