@@ -108,3 +108,23 @@ def test_formulas_checked_in_an_earlier_build_are_not_converted_again_and_bad_on
         fresh_build(course, tmp_path / "out")
     with pytest.raises(ContentError, match="cannot read the formula"):  # and again: a bad one is never recorded
         fresh_build(course, tmp_path / "out")
+
+
+def test_a_build_that_writes_its_entries_as_it_goes_gives_the_same_site_and_cache(
+    course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studygen.render import markup_cache
+
+    cache = tmp_path / CACHE_FILE
+    at_the_end = fresh_build(course, tmp_path / "at-the-end")
+    with sqlite3.connect(cache) as connection:
+        entries = dict(connection.execute("SELECT key, html FROM markup"))
+    cache.unlink()
+    reads = []
+    read = markup_cache.MarkupStore._read
+    monkeypatch.setattr(markup_cache, "WRITE_EVERY", 3)  # a batch written every three texts rendered anew
+    monkeypatch.setattr(markup_cache.MarkupStore, "_read", lambda store, key: reads.append(key) or read(store, key))
+    assert fresh_build(course, tmp_path / "as-it-goes") == at_the_end
+    assert reads  # texts asked for again after their batch was written were read back from the file
+    with sqlite3.connect(cache) as connection:
+        assert dict(connection.execute("SELECT key, html FROM markup")) == entries
