@@ -94,14 +94,12 @@ def render_all(graph: CourseGraph, previous: OutputCache | None = None, into: Ou
         write_site(graph, site, plan, previous)
         with BackgroundIndex(graph, site, plan, previous) as search:
             written, markup_changes, output_changes = side.result()
-            index = search.result()
+            search.result()  # the index's files are in the site
     outputs.merge(written)
     if store is not None and markup_changes is not None:
         store.merge(markup_changes)
     if previous is not None and output_changes is not None:
         previous.merge(output_changes)
-    for path, data in index.items():
-        site.put(path, data)
     for name, data in schema_files().items():
         site.put(f"schema/{name}", data)
     for figure_id, drawn in graph.drawn_figures.items():

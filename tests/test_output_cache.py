@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -196,9 +196,10 @@ def test_an_edit_re_indexes_only_its_part_of_the_search_index(tmp_path: Path, mo
     indexed: list[list[str]] = []  # the documents of each Pagefind run (the real one, watched)
     real_build = search.PagefindBackend.build
 
-    def watched(backend: search.PagefindBackend, config: dict, requests: list[dict]) -> dict[str, bytes]:
-        indexed.append([request["url"] for request in requests])
-        return real_build(backend, config, requests)
+    def watched(backend: search.PagefindBackend, config: dict, requests: Iterable[dict], count: int) -> dict:
+        sent = list(requests)
+        indexed.append([request["url"] for request in sent])
+        return real_build(backend, config, sent, count)
 
     monkeypatch.setattr(search.PagefindBackend, "build", watched)
 
@@ -226,9 +227,9 @@ def _units_a_rebuild_plans(course: Path, out: Path) -> list[str]:
     return SitePlan(site_units(graph), OutputCache.for_build(out, graph)).planned
 
 
-def test_a_written_page_lets_its_plan_go_but_the_pages_search_reads_keep_theirs(tmp_path: Path) -> None:
-    from studygen.render.search import COLLECTED
-    from studygen.render.site import write_site
+def test_a_written_page_lets_its_plan_go_and_search_keeps_only_its_items(tmp_path: Path) -> None:
+    from studygen.render.search import COLLECTED, searched_items
+    from studygen.render.site import course_messages, write_site
     from studygen.render.site_files import SiteFiles
     from studygen.render.site_plan import Stub
 
@@ -239,9 +240,12 @@ def test_a_written_page_lets_its_plan_go_but_the_pages_search_reads_keep_theirs(
     write_site(graph, site, plan, plan.previous)
     after = {entry.path: entry for entry in plan.pages}
     assert after.keys() == planned.keys() and all(path in site for path in after)
-    released = [path for path, entry in after.items() if isinstance(entry, Stub)]
-    assert released and all(after[path].template not in COLLECTED for path in released)
-    assert all(not isinstance(entry, Stub) for entry in after.values() if entry.template in COLLECTED)
+    assert all(isinstance(entry, Stub) for entry in after.values())
+    # What the search index needs of a collected page is kept, the same as its plan gives.
+    collected = [path for path, entry in planned.items() if entry.template in COLLECTED]
+    assert collected and plan.searched.keys() == set(collected)
+    messages = course_messages(graph)
+    assert all(plan.searched[path] == searched_items(messages, planned[path]) for path in collected)
     stub = after["topics/shortcuts/index.html"]
     assert isinstance(stub, Stub) and stub.fingerprint == plan.fingerprints[stub.path]
     assert stub.owner == "shortcuts" and stub.template == planned[stub.path].template

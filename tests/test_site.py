@@ -359,6 +359,22 @@ def test_leaving_the_background_index_early_stops_pagefind() -> None:
         index.result()
 
 
+def test_a_page_that_cannot_be_read_for_the_index_fails_the_index_with_its_own_error() -> None:
+    from studygen.render.search import BackgroundIndex
+    from studygen.render.site import render_site
+    from studygen.render.site_files import FOLDER, SiteFiles
+
+    graph, _ = check(SITE_COURSE)
+    site = SiteFiles.of(render_site(graph))
+    gone = "topics/shortcuts/guide.html"
+    assert gone in site.marked  # a page the index reads, as each request is sent
+    del site.into[FOLDER + gone]  # type: ignore[attr-defined]
+    with BackgroundIndex(graph, site) as index, pytest.raises(KeyError, match=gone):
+        index.result()
+    for backend in index.backends:  # and no Pagefind process is left waiting for the rest of its input
+        assert backend.process is not None and backend.process.poll() is not None
+
+
 # ---------------------------------------------------------------- serve
 
 
@@ -410,8 +426,10 @@ def test_only_marked_pages_are_indexed_unless_no_page_is_marked() -> None:
     collections = len(search_collections(graph, plan_pages(graph)))
 
     def page_count(site: dict[str, bytes]) -> int:
-        with BackgroundIndex(graph, SiteFiles.of(site)) as index:
-            entry = json.loads(index.result()["pagefind/pagefind-entry.json"])
+        files = SiteFiles.of(site)
+        with BackgroundIndex(graph, files) as index:
+            index.result()
+        entry = json.loads(files["pagefind/pagefind-entry.json"])
         return entry["languages"]["en"]["page_count"]
 
     plain = b"<html lang='en'><body><main><p>Residual shortcuts carry the signal.</p></main></body></html>"

@@ -279,12 +279,12 @@ class OutputCache:
 
     def keep(self, unit: str, key: str, reached: Iterable[str], files: Mapping[str, bytes]) -> None:
         """Record a unit rendered in this build (the files as written into the output folder, by their path)."""
+        self.keep_digests(unit, key, reached, {path: hashlib.sha256(data).hexdigest() for path, data in files.items()})
+
+    def keep_digests(self, unit: str, key: str, reached: Iterable[str], digests: Mapping[str, str]) -> None:
+        """`keep`, given the SHA-256 of each file rather than its bytes."""
         self.rendered_units.add(unit)
-        self.current[unit] = Kept(
-            key,
-            self.digests_of(reached),
-            {path: hashlib.sha256(data).hexdigest() for path, data in files.items()},
-        )
+        self.current[unit] = Kept(key, self.digests_of(reached), dict(digests))
 
     def kept_plan(self, unit: str, inputs: Mapping[str, str] | None = None) -> PlanRecord | None:
         """The unit's plan from the last build, if every topic it read is unchanged (and the frame: a plan from a

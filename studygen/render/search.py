@@ -44,7 +44,7 @@ from studygen.render.i18n import Messages, course_messages
 from studygen.render.output_cache import OutputCache, code_digest
 from studygen.render.pages import SEARCH_PATH, Page
 from studygen.render.site_files import SiteFiles
-from studygen.render.site_plan import Entry, SitePlan
+from studygen.render.site_plan import Entry, SearchedItems, SitePlan
 
 INDEX_FOLDER = "pagefind"
 # Pagefind processes at once (one per core up to this): each holds its part of the index in memory.
@@ -116,13 +116,19 @@ def search_collections(graph: CourseGraph, pages: list[Page], *, marked: bool = 
 
 
 def _collection_of(m: Messages, page: Page, marked: bool) -> str:
+    return _collection(*searched_items(m, page), marked)
+
+
+def searched_items(m: Messages, page: Page) -> SearchedItems:
+    """What a collected page's search document is made of: its kind and its (anchor, title, body) texts. Small
+    beside the page's plan, so the site keeps these for the index and lets the plan go once the page is written."""
     if page.template == "flashcards.html":
         kind, topic = "search.kind.flashcard", page.context["topic"]
         items = [(f"card-{c.id}", c.front_text, c.back_text) for c in page.context["cards"]]
     else:
         kind, topic = "search.kind.question", page.context["group"].topic
         items = [(i.anchor, i.prompt_text, i.answer_text) for i in page.context["group"].items]
-    return _collection(m.text(kind, topic=topic.title), items, marked)
+    return m.text(kind, topic=topic.title), items
 
 
 def _collection(kind: str, items: list[tuple[str, str, str]], marked: bool) -> str:
@@ -143,11 +149,13 @@ def _collection(kind: str, items: list[tuple[str, str, str]], marked: bool) -> s
 class BackgroundIndex:
     """Pagefind indexing in its own processes while this one goes on (waiting for the decks and quiz exports).
 
-    The collections' documents, which plan pages, are made here in the calling thread; helper threads read the
-    pages back, feed them to Pagefind and read each bundle back. A Pagefind process indexes on one core, so the
-    parts of a large course are indexed side by side, one process per core (at most `INDEX_WORKERS`: each holds a
-    part in memory, ~100 MB for 250 topics). Leaving the `with` block early (an error, Ctrl-C) stops Pagefind and
-    waits for the helper threads before the exception goes on.
+    What the collections are made of (noted by the site as it wrote those pages, or planned here, in the calling
+    thread, for a page kept from the last build) is gathered here; helper threads read the pages back, make the
+    collections' documents, feed them to Pagefind and put each part's files into the site as it comes back, so that
+    a build holds one part at a time per process. A Pagefind process indexes on one core, so the parts of a large
+    course are indexed side by side, one process per core (at most `INDEX_WORKERS`: each holds a part in memory,
+    ~100 MB for 250 topics). Leaving the `with` block early (an error, Ctrl-C) stops Pagefind and waits for the
+    helper threads before the exception goes on.
     """
 
     def __init__(
@@ -182,11 +190,15 @@ class BackgroundIndex:
         messages = course_messages(graph)
         self.backends: list[PagefindBackend] = []
         self.previous = previous
-        self.bundles: dict[int, dict[str, bytes]] = {}  # each part's files, by their path under site/
+        self.kept: list[dict[str, bytes]] = []  # the files of each part kept from the last build, by path under site/
+        self.made: dict[int, list[str]] = {}  # the files of each part made, put into the site as it was made
         self.jobs: list[_Job] = []  # the parts to index
 
-        def document(entry: Entry) -> str:
-            return _collection_of(messages, plan.page(entry), bool(site.marked))  # a stub is planned now
+        self.marked = bool(site.marked)
+
+        def items(entry: Entry) -> SearchedItems:
+            searched = plan.searched.get(entry.path)  # noted as the page was written
+            return searched if searched is not None else searched_items(messages, plan.page(entry))  # or planned now
 
         settings = f"{self.language}\0{_strings_digest(messages)}\0{bool(site.marked)}"
         for part, inputs in parts.items():
@@ -196,7 +208,10 @@ class BackgroundIndex:
                 # A page counts by its digest; a collection's document follows from its page's plan (whose
                 # fingerprint stands in for it, so that a kept plan need not be planned), the interface strings and
                 # whether pages are marked.
-                stand_ins = [plan.fingerprints.get(entry.path) or document(entry) for entry in inputs.collected]
+                stand_ins = [
+                    plan.fingerprints.get(entry.path) or _collection(*items(entry), self.marked)
+                    for entry in inputs.collected
+                ]
                 key = _index_key(
                     settings,
                     f"{part}/{count}",
@@ -205,10 +220,10 @@ class BackgroundIndex:
                 )
                 kept = previous.take(_unit(part), key)
                 if kept is not None:
-                    self.bundles[part] = {path.removeprefix("site/"): data for path, data in kept.items()}
+                    self.kept.append({path.removeprefix("site/"): data for path, data in kept.items()})
                     continue
-            # The collections are made here (planning is not for the helper thread); the pages are read there.
-            collections = [(f"/{entry.path}", document(entry)) for entry in inputs.collected]
+            # A stub is planned here (planning is not for the helper thread); the documents are made there.
+            collections = [(f"/{entry.path}", items(entry)) for entry in inputs.collected]
             self.jobs.append(_Job(part, inputs.pages, collections, key))
         self.failure: BaseException | None = None
         self.waiting = list(reversed(self.jobs))  # taken from the end by the helper threads
@@ -232,17 +247,20 @@ class BackgroundIndex:
             if thread.is_alive():
                 thread.join()
 
-    def result(self) -> dict[str, bytes]:
+    def result(self) -> None:
+        """Wait for the index; every part's files are then in the site."""
         for thread in self.threads:
             if thread.ident is not None:
                 thread.join()
         if self.failure is not None:
             raise self.failure
+        for bundle in self.kept:
+            for path, data in bundle.items():
+                self.site.put(path, data)
         if self.previous:
             for job in self.jobs:
-                bundle = {f"site/{path}": data for path, data in self.bundles[job.part].items()}
-                self.previous.keep(_unit(job.part), job.key, (), bundle)
-        return {path: data for part in sorted(self.bundles) for path, data in self.bundles[part].items()}
+                digests = {f"site/{path}": self.site.digest(path) for path in self.made[job.part]}
+                self.previous.keep_digests(_unit(job.part), job.key, (), digests)
 
     def _run(self, backend: PagefindBackend) -> None:
         try:
@@ -251,19 +269,29 @@ class BackgroundIndex:
                     job = self.waiting.pop()  # atomic: each job is taken by one thread
                 except IndexError:
                     return
-                documents = [(f"/{path}", self.site[path].decode("utf-8")) for path in job.pages] + job.collections
-                requests = [{"type": "AddFile", "url": url, "file_contents": html, "file_path": None}
-                            for url, html in documents]  # fmt: skip
-                self.bundles[job.part] = self._bundle(backend, job.part, requests)
+                bundle = self._bundle(backend, job.part, self._requests(job), len(job.pages) + len(job.collections))
+                for path, data in bundle.items():  # into the site now: a part's files are not held to the end
+                    self.site.put(path, data)
+                self.made[job.part] = list(bundle)
         except BaseException as error:  # handed to the thread that asks for the result
             if self.failure is None:  # the first: the others' are the stops it causes
                 self.failure = error
             for other in self.backends:  # the build fails: the other parts are not needed
                 other.stop()
 
-    def _bundle(self, backend: PagefindBackend, part: int, requests: list[dict[str, Any]]) -> dict[str, bytes]:
+    def _requests(self, job: _Job) -> Iterator[dict[str, Any]]:
+        """A part's documents, each read (a page) or made (a collection) only as it is sent: a part's pages read at
+        once were ~20 MB per process."""
+        for path in job.pages:
+            yield _add_file(f"/{path}", self.site[path].decode("utf-8"))
+        for url, items in job.collections:
+            yield _add_file(url, _collection(*items, self.marked))
+
+    def _bundle(
+        self, backend: PagefindBackend, part: int, requests: Iterable[dict[str, Any]], count: int
+    ) -> dict[str, bytes]:
         config = {"force_language": self.language, "keep_index_url": True}
-        files = backend.build(config, requests)
+        files = backend.build(config, requests, count)
         dropped = _DROPPED + (_MERGED_DROPS if part else ())
         folder = part_folder(part)
         return {folder + name: files[name] for name in sorted(files) if not name.startswith(dropped)}
@@ -271,12 +299,12 @@ class BackgroundIndex:
 
 @dataclass(frozen=True)
 class _Job:
-    """A part of the index to make: its pages (by path under site/, read when it is made), its collections' documents
-    (by URL) and its key in the output cache."""
+    """A part of the index to make: its pages (by path under site/, read when it is made), its collections' items
+    (by URL: each a document when it is made) and its key in the output cache."""
 
     part: int
     pages: list[str]
-    collections: list[tuple[str, str]]
+    collections: list[tuple[str, SearchedItems]]
     key: str
 
 
@@ -286,6 +314,10 @@ class _PartInputs:
 
     pages: list[str]
     collected: list[Entry]
+
+
+def _add_file(url: str, html: str) -> dict[str, Any]:
+    return {"type": "AddFile", "url": url, "file_contents": html, "file_path": None}
 
 
 def _unit(part: int) -> str:
@@ -318,8 +350,9 @@ class PagefindBackend:
         if self.process is not None:
             self.process.kill()
 
-    def build(self, config: dict[str, Any], requests: list[dict[str, Any]]) -> dict[str, bytes]:
-        """Index the requests; the bundle's files by their path inside it. Nothing touches the disk."""
+    def build(self, config: dict[str, Any], requests: Iterable[dict[str, Any]], count: int) -> dict[str, bytes]:
+        """Index the `count` requests (each made as it is sent); the bundle's files by their path inside it. Nothing
+        touches the disk."""
         if self.stopped:
             raise RuntimeError("the Pagefind service was stopped")
         process = self.process = subprocess.Popen(
@@ -330,11 +363,11 @@ class PagefindBackend:
         assert process.stdin is not None and process.stdout is not None
         replies = _replies(process.stdout)
         try:
-            index_id = self._call(process.stdin, replies, [{"type": "NewIndex", "config": config}])[0]["index_id"]
+            index_id = self._call(process.stdin, replies, [{"type": "NewIndex", "config": config}], 1)[0]["index_id"]
             # Every add must be answered before the files are asked for.
-            self._call(process.stdin, replies, [{**request, "index_id": index_id} for request in requests])
+            self._call(process.stdin, replies, ({**request, "index_id": index_id} for request in requests), count)
             # The files come back in the reply: nothing is read from a folder that Pagefind might still be writing.
-            bundle = self._call(process.stdin, replies, [{"type": "GetFiles", "index_id": index_id}])[0]
+            bundle = self._call(process.stdin, replies, [{"type": "GetFiles", "index_id": index_id}], 1)[0]
         finally:
             # A service that is gone (stopped) cannot take the rest of stdin; the error that matters is on its way.
             with contextlib.suppress(BrokenPipeError):
@@ -343,19 +376,27 @@ class PagefindBackend:
         return {file["path"]: base64.b64decode(file["content"]) for file in bundle["files"]}
 
     def _call(
-        self, pipe: IO[bytes], replies: Iterator[dict[str, Any]], payloads: list[dict[str, Any]]
+        self, pipe: IO[bytes], replies: Iterator[dict[str, Any]], payloads: Iterable[dict[str, Any]], count: int
     ) -> list[dict[str, Any]]:
+        """Send `count` payloads (made as they are written) and return their replies in order."""
         first = self.next_id + 1
-        wanted = set(range(first, first + len(payloads)))
-        self.next_id += len(payloads)
+        wanted = set(range(first, first + count))
+        self.next_id += count
         # Encoded as they are written: a part's pages, encoded all at once, took as much memory again (~20 MB).
         messages = (_encode({"message_id": first + n, "payload": p}) for n, p in enumerate(payloads))
-        writer = threading.Thread(target=_write_all, args=(pipe, messages), daemon=True)
+        failed: list[BaseException] = []  # what stopped the writer, if not the service
+        writer = threading.Thread(target=_write_all, args=(pipe, messages, failed), daemon=True)
         writer.start()  # write from a thread: replies must be drained while requests go in, or both pipes fill
         answers: dict[int, dict[str, Any]] = {}
         # Counted, not recomputed as `wanted - answers.keys()` per reply: that made 30,000 records quadratic (48 s).
         while len(answers) < len(wanted):
-            reply = next(replies)
+            try:
+                reply = next(replies)
+            except RuntimeError:
+                writer.join()
+                if failed:  # e.g. a page that could not be read: the service stopped because its input ended
+                    raise failed[0] from None
+                raise
             payload = reply.get("payload") or {}
             if payload.get("type") == "Error":
                 raise RuntimeError(f"Pagefind failed: {payload.get('message')}")
@@ -385,13 +426,17 @@ def _encode(message: dict[str, Any]) -> bytes:
     return base64.b64encode(json.dumps(message).encode("utf-8")) + b","
 
 
-def _write_all(pipe: IO[bytes], messages: Iterable[bytes]) -> None:
+def _write_all(pipe: IO[bytes], messages: Iterable[bytes], failed: list[BaseException]) -> None:
     try:
         for message in messages:
             pipe.write(message)
         pipe.flush()
     except (BrokenPipeError, ValueError):
         return  # the service was stopped (the build was interrupted); the main thread reports what matters
+    except BaseException as error:  # making a message failed: end the service's input, so that its reader stops too
+        failed.append(error)
+        with contextlib.suppress(OSError, ValueError):
+            pipe.close()
 
 
 def _replies(stream: IO[bytes]) -> Iterator[dict[str, Any]]:

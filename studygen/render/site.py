@@ -28,7 +28,8 @@ from studygen.render.output_cache import Fingerprint, OutputCache, template_dige
 from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.practice import practice_units
 from studygen.render.qa_bank import plan_qa_bank
-from studygen.render.search import COLLECTED, plan_search_page
+from studygen.render.quizzes.views import forget_views
+from studygen.render.search import COLLECTED, plan_search_page, searched_items
 from studygen.render.site_files import SiteFiles
 from studygen.render.site_plan import Entry, SitePlan, Unit
 from studygen.render.theme import asset_bytes, make_environment, static_files
@@ -166,7 +167,8 @@ def write_site(
     counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
     totals = {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")}  # the home page's
     keys = _page_keys(entries, plan.fingerprints, totals, previous, template_digests(env)) if previous else {}
-    del entries  # each page's plan is let go once the page is written (but for those the search index reads)
+    messages = course_messages(graph)
+    del entries  # each page's plan is let go once the page is written
     for entry in plan.pending():
         key = keys.get(entry.path)
         kept = previous.take(f"site/{entry.path}", key) if previous and key else None
@@ -181,8 +183,10 @@ def write_site(
         site.put(page.path, data)
         if previous and key:
             previous.keep(f"site/{page.path}", key, reached, {f"site/{page.path}": data})
-        if page.template not in COLLECTED:
-            plan.release(page)
+        if page.template in COLLECTED:
+            plan.searched[page.path] = searched_items(messages, page)
+        plan.release(page)
+    forget_views(graph)  # every page that shows a question is written
     site.put("sitemap.xml", _sitemap(graph.course, [path for path in paths if path != "404.html"]).encode("utf-8"))
     for name, path in static_files(graph.root).items():
         site.put(f"static/{name}", asset_bytes(path))

@@ -44,6 +44,8 @@ class Stub:
 
 
 Entry = Page | Stub
+# A collected page's kind of search result and its items, (anchor, title text, body text): see search.searched_items.
+SearchedItems = tuple[str, list[tuple[str, str, str]]]
 
 
 class SitePlan:
@@ -57,6 +59,8 @@ class SitePlan:
         self.fingerprints: dict[str, str] = {}  # page path -> fingerprint of its plan (planned pages that have one)
         self.planned: list[str] = []  # the units planned in this build, by name
         self.placed: dict[str, tuple[str, int]] = {}  # page path -> its unit and place there (pages planned here)
+        # A written page searched through a collection (search.COLLECTED) -> its items, for the index.
+        self.searched: dict[str, SearchedItems] = {}
         for unit in units:
             record = previous.kept_plan(unit.name) if previous else None
             if record is not None and previous is not None:

@@ -74,6 +74,13 @@ def _memoised(graph: CourseGraph, key: tuple[str, ...], make: Callable[[], dict[
     return views[key]
 
 
+def forget_views(graph: CourseGraph) -> None:
+    """Let this course's question views go (a page planned later makes them again)."""
+    global _memo
+    if _memo[0] is graph:
+        _memo = (None, {})
+
+
 def _numbered(
     graph: CourseGraph, key: tuple[str, ...], number: int, make: Callable[[], dict[str, Any]]
 ) -> dict[str, Any]:
