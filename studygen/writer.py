@@ -24,7 +24,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -42,6 +42,9 @@ class Outputs(Protocol):
     def put(self, path: str, data: bytes) -> None: ...
 
     def read(self, path: str) -> bytes: ...
+
+    def write(self, path: str, pieces: Iterable[bytes]) -> None:
+        """`put` a file given in pieces."""
 
     def forked(self) -> None:
         """In a forked child: from now on, note what this process puts, for `changes()`."""
@@ -68,6 +71,9 @@ class MemoryOutputs(dict[str, bytes]):
 
     def read(self, path: str) -> bytes:
         return self[path]
+
+    def write(self, path: str, pieces: Iterable[bytes]) -> None:
+        self.put(path, b"".join(pieces))
 
     def forked(self) -> None:
         self.since_fork = []
@@ -125,6 +131,23 @@ class Staging:
         except OSError as error:
             raise self._failed(error) from error
         self.digests[path] = digest or hashlib.sha256(data).hexdigest()
+        self.since_fork.append(path)
+
+    def write(self, path: str, pieces: Iterable[bytes]) -> None:
+        """A file put piece by piece, never whole in memory (the build's records); never linked from the last
+        output."""
+        check_relative(path)
+        target = os.path.join(self.folder, path)
+        digest = hashlib.sha256()
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "xb") as file:
+                for piece in pieces:
+                    file.write(piece)
+                    digest.update(piece)
+        except OSError as error:
+            raise self._failed(error) from error
+        self.digests[path] = digest.hexdigest()
         self.since_fork.append(path)
 
     def read(self, path: str) -> bytes:

@@ -205,3 +205,12 @@ def test_help_starts_without_heavy_imports() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_the_manifest_written_in_pieces_is_the_json_it_always_was() -> None:
+    from studygen.build import manifest
+
+    digests = {f"site/topics/t{n:03d}/é-{n}.html": f"{n:064x}" for n in (7, 3, 11, 5, 1)}
+    for files in (digests, {}):
+        whole = (json.dumps({"files": dict(sorted(files.items()))}, indent=1, sort_keys=True) + "\n").encode()
+        assert b"".join(manifest(files, per_piece=2)) == whole

@@ -254,6 +254,41 @@ def test_a_written_page_lets_its_plan_go_and_search_keeps_only_its_items(tmp_pat
     assert (again.title, again.crumbs) == (planned[stub.path].title, planned[stub.path].crumbs)
 
 
+def test_the_records_written_in_pieces_are_compact_json(tmp_path: Path) -> None:
+    from studygen.render import output_cache
+
+    build(SITE_COURSE, tmp_path / "out")
+    text = (tmp_path / "out" / RECORDS_FILE).read_bytes()
+    records = json.loads(text)
+    assert records["units"] and records["plans"]
+    assert text == json.dumps(records, separators=(",", ":")).encode()  # as json.dumps writes it whole
+    members = [(f"unit-{n}", {"files": [n]}) for n in range(5)]
+    pieces = list(output_cache._json_object(iter(members), per_piece=2))
+    assert len(pieces) > 2 and b"".join(pieces) == json.dumps(dict(members), separators=(",", ":")).encode()
+
+
+def test_guides_and_flashcards_are_planned_as_they_are_written_with_the_same_pages(tmp_path: Path) -> None:
+    from studygen.render.site import render_site, write_site
+    from studygen.render.site_files import SiteFiles
+    from studygen.render.site_plan import Later, Stub, Unit
+
+    graph, _ = with_drawn_figures(check(SITE_COURSE)[0])
+    plan = SitePlan(site_units(graph), OutputCache.for_build(tmp_path / "out", graph), later=True)
+    later = {entry.unit for entry in plan.pages if isinstance(entry, Later)}
+    assert later and all(unit.startswith(("guide:", "flashcards:")) for unit in later)
+    assert not later & set(plan.planned)  # not planned before the site is written
+    site = SiteFiles.of({})
+    write_site(graph, site, plan, plan.previous)
+    assert later <= set(plan.planned) and all(isinstance(entry, Stub) for entry in plan.pages)
+    assert {path: site[path] for path in site} == render_site(graph, SitePlan(site_units(graph)))  # all at once
+
+    # A unit whose plan gives other pages than its paths said is an error in our code, not a different site.
+    wrong = [Unit(unit.name, unit.plan, unit.topic, lambda: ["topics/elsewhere.html"]) for unit in site_units(graph)]
+    plan = SitePlan(wrong, OutputCache.for_build(tmp_path / "out", graph), later=True)
+    with pytest.raises(RuntimeError, match="not those its plan gives"):
+        write_site(graph, SiteFiles.of({}), plan, plan.previous)
+
+
 def test_a_rebuild_plans_only_the_units_that_read_an_edited_topic(tmp_path: Path) -> None:
     planned: list[list[str]] = []
 

@@ -60,6 +60,16 @@ def test_a_staging_folder_is_filled_as_the_build_goes_and_only_a_commit_swaps_it
     assert not list(tmp_path.glob(".out.tmp-*"))  # nothing left beside the output
 
 
+def test_a_file_written_in_pieces_is_whole_and_its_digest_is_its_bytes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    pieces = [b'{"a":', b"1", b"}"]
+    with Staging(out) as staging:
+        staging.write("records/state.json", iter(pieces))
+        staging.commit()
+    assert (out / "records/state.json").read_bytes() == b'{"a":1}'
+    assert staging.digests == {"records/state.json": hashlib.sha256(b'{"a":1}').hexdigest()}
+
+
 def test_a_file_put_again_replaces_the_first(tmp_path: Path) -> None:
     # A forked child that put some files and then died: the parent renders its work again into the same folder.
     out = tmp_path / "out"

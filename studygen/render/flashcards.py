@@ -128,6 +128,11 @@ def _card_figure(graph: CourseGraph, card: StudyCard, here: str) -> str:
     return figure_html(graph, graph.figure(card.figure), None, here)
 
 
+def flashcard_paths(graph: CourseGraph, topic: Topic) -> list[str]:
+    """The path of the topic's flashcard page, known without planning it (none if it has no cards)."""
+    return [topic_path(topic.id, FLASHCARDS_FILE)] if card_counts(graph, topic)["cards"] else []
+
+
 def plan_topic_flashcards(graph: CourseGraph, topic: Topic) -> list[Page]:
     """The topic's flashcard page (none if it has no cards)."""
     path = topic_path(topic.id, FLASHCARDS_FILE)

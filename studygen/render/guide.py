@@ -43,6 +43,11 @@ class GuideBody:
     figures: tuple[str, ...]  # figure ids in the order they appear
 
 
+def topic_guide_paths(topic: Topic) -> list[str]:
+    """The path of the topic's guide page, known without planning it (none if it has no guide)."""
+    return [topic_path(topic.id, GUIDE_FILE)] if topic.guide.strip() else []
+
+
 def plan_topic_guide(graph: CourseGraph, topic: Topic) -> list[Page]:
     """The topic's guide page (none if it has no guide)."""
     if not topic.guide.strip():

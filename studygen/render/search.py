@@ -179,8 +179,9 @@ class BackgroundIndex:
 
             plan = SitePlan(site_units(graph))
         count = part_count(graph)
-        owners = {entry.path: plan.owner(entry) for entry in plan.pages}
-        collected = [entry for entry in plan.pages if entry.template in COLLECTED]
+        entries = plan.settled()
+        owners = {entry.path: plan.owner(entry) for entry in entries}
+        collected = [entry for entry in entries if entry.template in COLLECTED]
         parts: dict[int, _PartInputs] = {part: _PartInputs([], []) for part in index_parts(graph)}
         # A page with a collection is searched through it (per card, per question), not indexed a second time.
         for path in pages - {entry.path for entry in collected}:

@@ -20,8 +20,8 @@ from markupsafe import Markup
 from studygen import __version__
 from studygen.content.graph import CourseGraph
 from studygen.content.model import Course, Topic
-from studygen.render.flashcards import card_counts, plan_topic_flashcards
-from studygen.render.guide import figure_files, figure_html, plan_topic_guide
+from studygen.render.flashcards import card_counts, flashcard_paths, plan_topic_flashcards
+from studygen.render.guide import figure_files, figure_html, plan_topic_guide, topic_guide_paths
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import MATHML_NAMESPACE, plain_text, render_markdown
 from studygen.render.output_cache import Fingerprint, OutputCache, template_digests
@@ -31,7 +31,7 @@ from studygen.render.qa_bank import plan_qa_bank
 from studygen.render.quizzes.views import forget_views
 from studygen.render.search import COLLECTED, plan_search_page, searched_items
 from studygen.render.site_files import SiteFiles
-from studygen.render.site_plan import Entry, SitePlan, Unit
+from studygen.render.site_plan import Later, SitePlan, Unit
 from studygen.render.theme import asset_bytes, make_environment, static_files
 
 # The study pages a topic may have besides its summary, in the order the summary page links them (with the
@@ -57,10 +57,20 @@ def site_units(graph: CourseGraph) -> list[Unit]:
     """Every page of the site, in units that a rebuild plans only when what they read changed
     (studygen.render.site_plan): the course-wide pages, each topic's guide, its flashcards, the practice pages,
     the Q&A bank, search."""
+    topics = graph.topics
     return [
         Unit("summary", partial(plan_summary_pages, graph)),
-        *[Unit(f"guide:{t.id}", partial(plan_topic_guide, graph, t), t.id) for t in graph.topics],
-        *[Unit(f"flashcards:{t.id}", partial(plan_topic_flashcards, graph, t), t.id) for t in graph.topics],
+        # A guide's or a flashcard page's path is known without planning it: a build plans them as it writes them.
+        *[
+            Unit(f"guide:{t.id}", partial(plan_topic_guide, graph, t), t.id, partial(topic_guide_paths, t))
+            for t in topics
+        ],
+        *[
+            Unit(
+                f"flashcards:{t.id}", partial(plan_topic_flashcards, graph, t), t.id, partial(flashcard_paths, graph, t)
+            )
+            for t in topics
+        ],
         *practice_units(graph),
         Unit("qa", partial(plan_qa_bank, graph)),
         Unit("search", partial(plan_search_page, graph)),
@@ -159,18 +169,20 @@ def write_site(
     """Put every file of the site into `site`. `plan`: the site's plan, if already made; `previous`: the last
     build's pages, kept where their inputs are unchanged (see studygen.render.output_cache)."""
     env = make_environment(graph.root)
-    plan = SitePlan(site_units(graph), previous) if plan is None else plan
-    entries = plan.pages
-    paths = [entry.path for entry in entries]
+    plan = SitePlan(site_units(graph), previous, later=True) if plan is None else plan
+    paths = [entry.path for entry in plan.pages]
     existing = set(paths)
     # Computed once per build: every page's library shows counts, and recounting per page made builds quadratic.
     counts = {topic.id: card_counts(graph, topic) for topic in graph.topics}
     totals = {kind: sum(c[kind] for c in counts.values()) for kind in ("cards", "questions")}  # the home page's
-    keys = _page_keys(entries, plan.fingerprints, totals, previous, template_digests(env)) if previous else {}
+    page_key = _page_key(paths, totals, previous, template_digests(env)) if previous else None
     messages = course_messages(graph)
-    del entries  # each page's plan is let go once the page is written
+    # Each page's plan is let go once the page is written; a unit planned later (site_plan.Later) is planned here.
     for entry in plan.pending():
-        key = keys.get(entry.path)
+        if isinstance(entry, Later):
+            entry = plan.page(entry)
+        fingerprint = plan.fingerprints.get(entry.path)
+        key = page_key(entry.path, entry.template, fingerprint) if page_key and fingerprint else None
         kept = previous.take(f"site/{entry.path}", key) if previous and key else None
         if kept is not None:
             site.put(entry.path, kept[f"site/{entry.path}"])
@@ -182,7 +194,7 @@ def write_site(
         data = html.replace(MATHML_NAMESPACE, "").encode("utf-8")
         site.put(page.path, data)
         if previous and key:
-            previous.keep(f"site/{page.path}", key, reached, {f"site/{page.path}": data})
+            previous.keep_digests(f"site/{page.path}", key, reached, {f"site/{page.path}": site.digest(page.path)})
         if page.template in COLLECTED:
             plan.searched[page.path] = searched_items(messages, page)
         plan.release(page)
@@ -194,25 +206,20 @@ def write_site(
         site.put(path, data)
 
 
-def _page_keys(
-    entries: list[Entry],
-    fingerprints: dict[str, str],
-    totals: dict[str, int],
-    previous: OutputCache,
-    templates: Callable[[str], str],
-) -> dict[str, str]:
-    """Each page's key: the build's frame, its templates, its path and the fingerprint of its plan. A page whose
-    plan cannot be fingerprinted has no key, and is always rendered."""
+def _page_key(
+    paths: list[str], totals: dict[str, int], previous: OutputCache, templates: Callable[[str], str]
+) -> Callable[[str, str, str], str]:
+    """A page's key, from its path, template and the fingerprint of its plan: those, the build's frame and its
+    templates. (A page whose plan cannot be fingerprinted has no key, and is always rendered.)"""
     # Each page links only to pages that exist: which ones do is part of every page's key.
-    frame = hashlib.sha256("\0".join([previous.frame, *sorted(entry.path for entry in entries)]).encode()).hexdigest()
+    frame = hashlib.sha256("\0".join([previous.frame, *sorted(paths)]).encode()).hexdigest()
     shared = frame + "\0" + Fingerprint(previous.digests).of(totals)
-    keys = {}
-    for entry in entries:
-        fingerprint = fingerprints.get(entry.path)
-        if fingerprint is not None:
-            pieces = "\0".join([shared, templates(entry.template), entry.path, fingerprint])
-            keys[entry.path] = hashlib.blake2b(pieces.encode(), digest_size=20).hexdigest()
-    return keys
+
+    def key(path: str, template: str, fingerprint: str) -> str:
+        pieces = "\0".join([shared, templates(template), path, fingerprint])
+        return hashlib.blake2b(pieces.encode(), digest_size=20).hexdigest()
+
+    return key
 
 
 class _Reaching(list):  # type: ignore[type-arg]

@@ -30,6 +30,8 @@ class Unit:
     name: str
     plan: Callable[[], list[Page]]
     topic: str | None = None
+    # The paths its plan gives, known without planning it: then a build may plan it only when its pages are written.
+    paths: Callable[[], list[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -43,15 +45,25 @@ class Stub:
     unit: str
 
 
-Entry = Page | Stub
+@dataclass(frozen=True)
+class Later:
+    """A page of a unit that is planned when its pages are written (a unit with `paths`, in a plan made with
+    `later=True`): only the pages being written hold their plans, not the whole site at once."""
+
+    path: str
+    unit: str
+
+
+Entry = Page | Stub | Later
 # A collected page's kind of search result and its items, (anchor, title text, body text): see search.searched_items.
 SearchedItems = tuple[str, list[tuple[str, str, str]]]
 
 
 class SitePlan:
-    """Every page of the site, planned or kept as a stub. Without `previous` every unit is planned."""
+    """Every page of the site, planned or kept as a stub. Without `previous` every unit is planned. With `later`, a
+    unit whose paths are known without planning (Unit.paths) is planned when its pages are first asked for."""
 
-    def __init__(self, units: list[Unit], previous: OutputCache | None = None) -> None:
+    def __init__(self, units: list[Unit], previous: OutputCache | None = None, *, later: bool = False) -> None:
         self.previous = previous
         self.units = {unit.name: unit for unit in units}
         self.fingerprint = Fingerprint(previous.digests) if previous else None
@@ -68,7 +80,9 @@ class SitePlan:
                 self.entries[unit.name] = list(stubs)
                 self.fingerprints.update((stub.path, stub.fingerprint) for stub in stubs)
                 previous.keep_plan(unit.name, record)
-            else:
+            elif later and unit.paths is not None and (paths := unit.paths()):
+                self.entries[unit.name] = [Later(path, unit.name) for path in paths]
+            else:  # (a unit with no pages is planned now, so that its record is kept like any other's)
                 self._plan(unit)
 
     @property
@@ -76,18 +90,26 @@ class SitePlan:
         """Every page in planned order (units in the order given, each unit's pages in the order it made them)."""
         return [entry for entries in self.entries.values() for entry in entries]
 
+    def settled(self) -> list[Page | Stub]:
+        """Every page in planned order, a later one planned now (none is left once the site is written)."""
+        return [self.page(entry) if isinstance(entry, Later) else entry for entry in self.pages]
+
     def pending(self) -> Iterator[Entry]:
         """Every page in planned order, one at a time (so that a page released meanwhile is not held here)."""
         for entries in self.entries.values():
             yield from entries
 
     def page(self, entry: Entry) -> Page:
-        """The planned page: a stub's unit is planned now."""
+        """The planned page: a stub's unit, or a later one's, is planned now."""
         if isinstance(entry, Page):
             return entry
         planned = {page.path: page for page in self.entries[entry.unit] if isinstance(page, Page)}
         if entry.path not in planned:  # its unit is not planned yet in this build
-            planned = {page.path: page for page in self._plan(self.units[entry.unit]) if isinstance(page, Page)}
+            expected = [later.path for later in self.entries[entry.unit] if isinstance(later, Later)]
+            pages = self._plan(self.units[entry.unit])
+            if expected and [page.path for page in pages] != expected:
+                raise RuntimeError(f"{entry.unit}: its paths {expected} are not those its plan gives")
+            planned = {page.path: page for page in pages if isinstance(page, Page)}
         if entry.path not in planned:
             # Only if a unit's plan read something it did not record, or the records were edited by hand.
             raise RuntimeError(f"planned again, {entry.unit} has no {entry.path}: delete {RECORDS_FILE} and rebuild")
@@ -105,7 +127,7 @@ class SitePlan:
             self.entries[unit][index] = Stub(page.path, page.template, page_owner(page), fingerprint, unit)
 
     def owner(self, entry: Entry) -> str:
-        return entry.owner if isinstance(entry, Stub) else page_owner(entry)
+        return entry.owner if isinstance(entry, Stub) else page_owner(self.page(entry))
 
     def _plan(self, unit: Unit) -> list[Entry]:
         with recorded_reads() as reached:
