@@ -20,6 +20,7 @@ from markupsafe import Markup
 from studygen import __version__
 from studygen.content.graph import CourseGraph
 from studygen.content.model import Course, Topic
+from studygen.memory import give_back_free_memory
 from studygen.render.flashcards import card_counts, flashcard_paths, plan_topic_flashcards
 from studygen.render.guide import figure_files, figure_html, plan_topic_guide, topic_guide_paths
 from studygen.render.i18n import Messages, course_messages
@@ -46,6 +47,8 @@ STUDY_PAGES = (
 # Folders whose files are not pages: theme assets, and the search index that the pipeline adds after rendering.
 GENERATED_FOLDERS = ("static/", "pagefind/")
 IMPORTANCE_ORDER = {"high": 0, "medium": 1, "low": 2}
+# Pages written between two returns of freed memory to the system (studygen.memory).
+TRIM_EVERY = 1000
 
 
 def plan_pages(graph: CourseGraph) -> list[Page]:
@@ -178,7 +181,9 @@ def write_site(
     page_key = _page_key(paths, totals, previous, template_digests(env)) if previous else None
     messages = course_messages(graph)
     # Each page's plan is let go once the page is written; a unit planned later (site_plan.Later) is planned here.
-    for entry in plan.pending():
+    for count, entry in enumerate(plan.pending(), start=1):
+        if count % TRIM_EVERY == 0:
+            give_back_free_memory()
         if isinstance(entry, Later):
             entry = plan.page(entry)
         fingerprint = plan.fingerprints.get(entry.path)
