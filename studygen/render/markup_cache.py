@@ -52,6 +52,9 @@ class MarkupStore:
             self.stored: dict[bytes, str] = dict(connection.execute("SELECT key, html FROM markup"))
         except sqlite3.Error:  # e.g. a damaged file: render instead
             self.stored = {}
+        # What a build used is counted to prune the rest (`save`); an empty cache has nothing to prune, so a clean
+        # build does not count (it would hold a key per text of the course to the end).
+        self.counting = bool(self.stored)
         self.salt = markup_version().encode()
         self.new: dict[bytes, str] = {}
         self.used: set[bytes] = set()
@@ -69,7 +72,8 @@ class MarkupStore:
         return hashlib.blake2b(b"\0".join(parts), digest_size=16).digest()
 
     def get(self, key: bytes) -> str | None:
-        self.used.add(key)
+        if self.counting:
+            self.used.add(key)
         # Rendered earlier in this build (since gone from render_markdown's own small cache), or in an earlier one.
         found = self.new.get(key)
         if found is None:
@@ -130,7 +134,7 @@ class MarkupStore:
     def save(self) -> None:
         # Pruned only after a build that rendered everything: a page kept from the last build used its Markdown
         # without asking for it.
-        save_entries(self.connection, "markup", self.new, self.used, prune=self.saw_everything)
+        save_entries(self.connection, "markup", self.new, self.used, prune=self.saw_everything and self.counting)
 
 
 @contextmanager

@@ -48,7 +48,7 @@ STUDY_PAGES = (
 GENERATED_FOLDERS = ("static/", "pagefind/")
 IMPORTANCE_ORDER = {"high": 0, "medium": 1, "low": 2}
 # Pages written between two returns of freed memory to the system (studygen.memory).
-TRIM_EVERY = 1000
+TRIM_EVERY = 500
 
 
 def plan_pages(graph: CourseGraph) -> list[Page]:
