@@ -10,6 +10,10 @@ its pages are *stubs* that hold what the rest of the build needs without a plan 
 subject a page belongs to, and a fingerprint of its plan, from which its key is made). A stub is planned after all
 when its page must be rendered (its template changed, its file was changed by hand) or its search document is
 needed (its part of the index is made again); planning the unit then gives the plan the stub stands for.
+
+A plan holds every planned page until it is written, which for a clean 5,000-topic build was ~750 MB. So a unit
+whose paths are known without planning it (a topic's guide and flashcard pages) may be left *for later*: its pages
+are listed by path (`Later`) and the unit is planned when its first page is written, then let go page by page.
 """
 
 from __future__ import annotations
