@@ -54,7 +54,8 @@ class SourceMap:
         return self._positions
 
     def write_down(self) -> str | None:
-        """Keep the positions as JSON text only (None if there are none to write); returns that text."""
+        """Keep the positions as JSON text only (None if there are none to write); returns that text. A list, in
+        document order, which `span` relies on."""
         if self.written is None and self._positions:
             self.written = json.dumps([[list(path), *at] for path, at in self._positions.items()])
             self._positions = {}

@@ -194,14 +194,13 @@ class BackgroundIndex:
         self.kept: list[dict[str, bytes]] = []  # the files of each part kept from the last build, by path under site/
         self.made: dict[int, list[str]] = {}  # the files of each part made, put into the site as it was made
         self.jobs: list[_Job] = []  # the parts to index
-
         self.marked = bool(site.marked)
 
         def items(entry: Entry) -> SearchedItems:
             searched = plan.searched.get(entry.path)  # noted as the page was written
             return searched if searched is not None else searched_items(messages, plan.page(entry))  # or planned now
 
-        settings = f"{self.language}\0{_strings_digest(messages)}\0{bool(site.marked)}"
+        settings = f"{self.language}\0{_strings_digest(messages)}\0{self.marked}"
         for part, inputs in parts.items():
             inputs.pages.sort()
             key = ""
