@@ -16,6 +16,7 @@ recorded); where linking fails (a file system without hard links) the file is wr
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import hashlib
@@ -134,8 +135,8 @@ class Staging:
         self.since_fork.append(path)
 
     def write(self, path: str, pieces: Iterable[bytes]) -> None:
-        """A file put piece by piece, never whole in memory (the build's records); never linked from the last
-        output."""
+        """A file put piece by piece, never whole in memory (the manifest, the build's records); linked from the
+        previous output instead if that held the same bytes, as `put` does."""
         check_relative(path)
         target = os.path.join(self.folder, path)
         digest = hashlib.sha256()
@@ -149,6 +150,11 @@ class Staging:
             raise self._failed(error) from error
         self.digests[path] = digest.hexdigest()
         self.since_fork.append(path)
+        old = os.path.join(self.previous, path) if self.previous else None
+        if old is not None and _file_digest(old) == self.digests[path]:
+            with contextlib.suppress(OSError):  # no hard links here: the file written stays
+                os.link(old, target + ".same")
+                os.replace(target + ".same", target)
 
     def read(self, path: str) -> bytes:
         with open(os.path.join(self.folder, path), "rb") as file:
@@ -217,6 +223,17 @@ def _write_file(path: str, data: bytes, folders: set[str], previous: str | None 
             view = view[os.write(descriptor, view) :]
     finally:
         os.close(descriptor)
+
+
+def _file_digest(path: str) -> str | None:
+    """The SHA-256 of a regular file (not a link to one), read in pieces; None if there is none."""
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return None
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _holds(path: str, data: bytes) -> bool:

@@ -68,6 +68,13 @@ def test_a_file_written_in_pieces_is_whole_and_its_digest_is_its_bytes(tmp_path:
         staging.commit()
     assert (out / "records/state.json").read_bytes() == b'{"a":1}'
     assert staging.digests == {"records/state.json": hashlib.sha256(b'{"a":1}').hexdigest()}
+    # Written again with the same bytes, it is the previous output's file (linked: rsync sees it unchanged).
+    before = (out / "records/state.json").stat()
+    with Staging(out) as staging:
+        staging.write("records/state.json", iter(pieces))
+        staging.commit()
+    assert (out / "records/state.json").stat().st_ino == before.st_ino
+    assert (out / "records/state.json").read_bytes() == b'{"a":1}'
 
 
 def test_a_file_put_again_replaces_the_first(tmp_path: Path) -> None:
