@@ -267,7 +267,7 @@ def test_the_records_written_in_pieces_are_compact_json(tmp_path: Path) -> None:
     assert len(pieces) > 2 and b"".join(pieces) == json.dumps(dict(members), separators=(",", ":")).encode()
 
 
-def test_guides_and_flashcards_are_planned_as_they_are_written_with_the_same_pages(tmp_path: Path) -> None:
+def test_guides_flashcards_and_answers_are_planned_as_they_are_written_with_the_same_pages(tmp_path: Path) -> None:
     from studygen.render.site import render_site, write_site
     from studygen.render.site_files import SiteFiles
     from studygen.render.site_plan import Later, Stub, Unit
@@ -275,7 +275,7 @@ def test_guides_and_flashcards_are_planned_as_they_are_written_with_the_same_pag
     graph, _ = with_drawn_figures(check(SITE_COURSE)[0])
     plan = SitePlan(site_units(graph), OutputCache.for_build(tmp_path / "out", graph), later=True)
     later = {entry.unit for entry in plan.pages if isinstance(entry, Later)}
-    assert later and all(unit.startswith(("guide:", "flashcards:")) for unit in later)
+    assert {unit.split(":")[0] for unit in later} == {"guide", "flashcards", "qa"}
     assert not later & set(plan.planned)  # not planned before the site is written
     site = SiteFiles.of({})
     write_site(graph, site, plan, plan.previous)
@@ -310,9 +310,41 @@ def test_a_rebuild_plans_only_the_units_that_read_an_edited_topic(tmp_path: Path
         "practice-subject:optimisation",
         "practice:gradient-descent",
         "qa",
+        "qa:gradient-descent",
         "search",
         "summary",
     ]
+
+
+def test_an_answers_page_is_planned_again_when_the_hub_part_it_links_back_to_moves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A topic's answers page is its own unit, but it links back to the part of the Q&A hub that holds its
+    questions: a longer prompt elsewhere can move them to another part, and that page is planned again."""
+    from studygen.render import qa_bank
+
+    monkeypatch.setattr(qa_bank, "HUB_PART_BYTES", 2500)  # the three topics' eight questions in three parts
+    planned: list[str] = []
+    hubs: list[dict[str, str]] = []
+
+    def layout(course: Path) -> dict[str, str]:
+        graph, _ = with_drawn_figures(check(course)[0])
+        return dict(qa_bank.qa_layout(graph).hub_of)
+
+    def edit(course: Path) -> None:
+        hubs.append(layout(course))
+        _replace(course / "topics/shortcuts.yaml", "prompt: What does an identity shortcut add?",
+                 "prompt: What does an identity shortcut add? " + "Think about it in detail. " * 60)  # fmt: skip
+        hubs.append(layout(course))
+        planned.extend(_units_a_rebuild_plans(course, tmp_path / "out"))
+
+    _rebuild_matches_clean_build(tmp_path, edit)
+    before, after = hubs
+    moved = {topic for topic in before if before[topic] != after[topic] and topic != "shortcuts"}
+    assert moved  # (a topic whose part stays is not planned again: see the test of an edited topic above)
+    answers = {name.removeprefix("qa:") for name in planned if name.startswith("qa:")}
+    assert answers == {"shortcuts"} | moved
+    assert "qa" in planned
 
 
 def test_a_plan_is_kept_only_under_the_same_frame(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,6 +36,23 @@ def recorded_reads() -> Iterator[set[str]]:
     finally:
         if outer is not None:
             outer |= _reads
+        _reads = outer
+
+
+def note_reads(topic_ids: Iterable[str]) -> None:
+    """Count these topics as read (what a memoised result read when it was made, replayed on each use)."""
+    if _reads is not None:
+        _reads.update(topic_ids)
+
+
+@contextmanager
+def unrecorded_reads() -> Iterator[None]:
+    """Reads inside this block are not counted: for a value that its caller records as a named input instead."""
+    global _reads
+    outer, _reads = _reads, None
+    try:
+        yield
+    finally:
         _reads = outer
 
 

@@ -12,18 +12,21 @@ It comes in two kinds of page so that no page outgrows the weight budget as a co
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate
 
 from markupsafe import Markup, escape
 
-from studygen.content.graph import CourseGraph
-from studygen.content.model import BLANK_MARKER, Question, Topic
+from studygen.content.graph import CourseGraph, note_reads, recorded_reads, unrecorded_reads
+from studygen.content.model import BLANK_MARKER, Question, Subject, Topic
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
 from studygen.render.page_parts import HUB_PART_BYTES, Part, cut, part_title, written_bytes
 from studygen.render.pages import QA_BANK_PATH, Page, topic_answers_path, topic_crumbs
 from studygen.render.quizzes.views import blank_answers
+from studygen.render.site_plan import Unit
 
 # Question types in the order the type filter lists them; each one's label is `qtype.<type>` in the catalogue.
 QUESTION_TYPES = (
@@ -41,7 +44,9 @@ _FIGURE_BYTES = 500  # a figure shown with its prompt: <figure>, <img> with its 
 
 
 @dataclass(frozen=True)
-class QaItem:
+class QaPrompt:
+    """A question as the hub shows it: its prompt and what the filters read."""
+
     anchor: str  # DOM id: q-<topic>-<question>
     topic: Topic
     subject_id: str
@@ -50,10 +55,6 @@ class QaItem:
     type_label: str
     difficulty: str
     prompt: Markup
-    answer: Markup
-    explanation: Markup
-    prompt_text: str  # for search
-    answer_text: str
     figure_id: str | None  # the figure the question asks about, shown with its prompt
 
     @property
@@ -62,33 +63,60 @@ class QaItem:
         return f"{topic_answers_path(self.topic.id)}#{self.anchor}"
 
 
-def qa_items(graph: CourseGraph) -> list[QaItem]:
-    """Every question of the course, in catalogue order (subject, then topic id, then file order)."""
-    items = []
+@dataclass(frozen=True)
+class QaItem(QaPrompt):
+    """A question as its topic's answers page shows it: with its answer and explanation."""
+
+    answer: Markup
+    explanation: Markup
+    prompt_text: str  # for search
+    answer_text: str
+
+
+def qa_prompts(graph: CourseGraph) -> list[QaPrompt]:
+    """Every question of the course as the hub shows it, in catalogue order (subject, then topic id, then file
+    order)."""
     m = course_messages(graph)
-    for category in graph.course.categories:
-        for subject in category.subjects:
-            for topic in graph.topics_of(subject.id):
-                for question in topic.questions:
-                    answer = answer_html(question, m)
-                    items.append(
-                        QaItem(
-                            f"q-{topic.id}-{question.id}",
-                            topic,
-                            subject.id,
-                            subject.title,
-                            question.type,
-                            m.text(f"qtype.{question.type}"),
-                            question.difficulty,
-                            Markup(_md(_blanks(question.prompt) if question.type == "fill_blank" else question.prompt)),
-                            answer,
-                            Markup(_md(question.explanation)),
-                            plain_text(question.prompt),
-                            " ".join(re.sub(r"<[^>]+>", " ", str(answer)).split()),
-                            question.figure,
-                        )
-                    )
+    return [
+        _prompt(m, topic, subject, question)
+        for category in graph.course.categories
+        for subject in category.subjects
+        for topic in graph.topics_of(subject.id)
+        for question in topic.questions
+    ]
+
+
+def qa_items(graph: CourseGraph, topic: Topic) -> list[QaItem]:
+    """A topic's questions with their answers, in file order."""
+    m = course_messages(graph)
+    _, subject = graph.subject(topic.subject)
+    items = []
+    for question in topic.questions:
+        answer = answer_html(question, m)
+        items.append(
+            QaItem(
+                **vars(_prompt(m, topic, subject, question)),
+                answer=answer,
+                explanation=Markup(_md(question.explanation)),
+                prompt_text=plain_text(question.prompt),
+                answer_text=" ".join(re.sub(r"<[^>]+>", " ", str(answer)).split()),
+            )
+        )
     return items
+
+
+def _prompt(m: Messages, topic: Topic, subject: Subject, question: Question) -> QaPrompt:
+    return QaPrompt(
+        f"q-{topic.id}-{question.id}",
+        topic,
+        subject.id,
+        subject.title,
+        question.type,
+        m.text(f"qtype.{question.type}"),
+        question.difficulty,
+        Markup(_md(_blanks(question.prompt) if question.type == "fill_blank" else question.prompt)),
+        question.figure,
+    )
 
 
 @dataclass(frozen=True)
@@ -98,53 +126,115 @@ class QaGroup:
     topic: Topic
     subject_id: str
     subject_title: str
-    items: tuple[QaItem, ...]
+    items: tuple[QaPrompt, ...]
 
 
-def qa_groups(items: list[QaItem]) -> list[QaGroup]:
-    groups: dict[str, list[QaItem]] = {}
+def qa_groups(items: Sequence[QaPrompt]) -> list[QaGroup]:
+    groups: dict[str, list[QaPrompt]] = {}
     for item in items:
         groups.setdefault(item.topic.id, []).append(item)
     return [QaGroup(g[0].topic, g[0].subject_id, g[0].subject_title, tuple(g)) for g in groups.values()]
 
 
-def plan_qa_bank(graph: CourseGraph) -> list[Page]:
-    """The hub (in parts if the course is large) and one answers page per topic that has questions."""
-    items = qa_items(graph)
-    if not items:
-        return []
-    m = course_messages(graph)
-    groups = qa_groups(items)
+@dataclass(frozen=True)
+class QaLayout:
+    """The hub's questions and its cut into parts, and the part that heads each topic's questions."""
+
+    prompts: list[QaPrompt]
+    parts: list[Part]
+    hub_of: dict[str, str]  # topic id -> path of the hub part where its questions start
+
+
+# The layout of one course at a time, and the topics read to make it: the hub and every topic's answers page (for
+# its link back) ask for it.
+_layout: tuple[CourseGraph | None, QaLayout | None, frozenset[str]] = (None, None, frozenset())
+
+
+def qa_layout(graph: CourseGraph) -> QaLayout:
+    """Made once per build; each use counts as reading what making it read (studygen.content.graph.recorded_reads)."""
+    global _layout
+    if _layout[0] is graph and _layout[1] is not None:
+        note_reads(_layout[2])
+        return _layout[1]
+    with recorded_reads() as reads:
+        prompts = qa_prompts(graph)
+    groups = qa_groups(prompts)
     # Cut between questions, so that even one very long topic fits: a topic cut in two is headed in both parts.
-    weights = [_hub_bytes(item) for item in items]
+    weights = [_hub_bytes(item) for item in prompts]
     for group_start in accumulate((len(group.items) for group in groups[:-1]), initial=0):
-        weights[group_start] += _heading_bytes(items[group_start].topic)
+        if prompts:
+            weights[group_start] += _heading_bytes(prompts[group_start].topic)
     parts = cut(QA_BANK_PATH, weights, HUB_PART_BYTES)
     hub_of: dict[str, str] = {}
     for part in parts:
-        for item in items[part.start : part.stop]:
+        for item in prompts[part.start : part.stop]:
             hub_of.setdefault(item.topic.id, part.path)
-    pages = [_hub_part(graph, m, items, parts, part) for part in parts]
-    pages += [
+    layout = QaLayout(prompts, parts, hub_of)
+    _layout = (graph, layout, frozenset(reads))
+    return layout
+
+
+def qa_units(graph: CourseGraph) -> list[Unit]:
+    """The hub (one unit: its cut reads every question) and each topic's answers page (a unit of its own, planned
+    as it is written: an edit plans again the hub's prompts and one topic's answers, not every answer)."""
+    units = [Unit("qa", partial(plan_qa_hub, graph))]
+    for category in graph.course.categories:
+        for subject in category.subjects:
+            for topic in graph.topics_of(subject.id):
+                if topic.questions:
+                    plan, paths = partial(plan_topic_answers, graph, topic), partial(_answers_paths, topic)
+                    units.append(Unit(f"qa:{topic.id}", plan, topic.id, paths, partial(_answers_inputs, graph, topic)))
+    return units
+
+
+def _answers_paths(topic: Topic) -> list[str]:
+    return [topic_answers_path(topic.id)]
+
+
+def _answers_inputs(graph: CourseGraph, topic: Topic) -> dict[str, str]:
+    """What an answers page reads besides its topic: the hub part its link goes back to (an edit elsewhere in the
+    course can move its questions to another part)."""
+    return {"@hub": qa_layout(graph).hub_of[topic.id]}
+
+
+def forget_layout(graph: CourseGraph) -> None:
+    """Let this course's layout go (asked for again, it is made again)."""
+    global _layout
+    if _layout[0] is graph:
+        _layout = (None, None, frozenset())
+
+
+def plan_qa_hub(graph: CourseGraph) -> list[Page]:
+    """The hub, in parts if the course is large."""
+    layout = qa_layout(graph)
+    if not layout.prompts:
+        return []
+    m = course_messages(graph)
+    return [_hub_part(graph, m, layout.prompts, layout.parts, part) for part in layout.parts]
+
+
+def plan_topic_answers(graph: CourseGraph, topic: Topic) -> list[Page]:
+    """A topic's answers page (none for a topic without questions)."""
+    items = qa_items(graph, topic)
+    if not items:
+        return []
+    m = course_messages(graph)
+    group = QaGroup(topic, items[0].subject_id, items[0].subject_title, tuple(items))
+    with unrecorded_reads():  # the part is a named input of the unit (`_answers_inputs`), not a read of every topic
+        hub = qa_layout(graph).hub_of[topic.id]
+    return [
         Page(
-            topic_answers_path(group.topic.id),
+            topic_answers_path(topic.id),
             "qa-topic.html",
-            m.text("qa.topic_title", title=group.topic.title),
-            m.text("qa.topic_description", count=len(group.items), title=group.topic.title),
-            {
-                "topic": group.topic,
-                "group": group,
-                "hub": hub_of[group.topic.id],
-                **_subject_and_category(graph, group.topic),
-            },
-            topic_crumbs(graph, group.topic),
+            m.text("qa.topic_title", title=topic.title),
+            m.text("qa.topic_description", count=len(items), title=topic.title),
+            {"topic": topic, "group": group, "hub": hub, **_subject_and_category(graph, topic)},
+            topic_crumbs(graph, topic),
         )
-        for group in groups
-    ]
-    return pages
+    ]  # fmt: skip
 
 
-def _hub_bytes(item: QaItem) -> int:
+def _hub_bytes(item: QaPrompt) -> int:
     """A question's share of the hub, a little over what qa.html makes of it: the prompt (with its figure, if any),
     the labels and links around it, and its anchor, which it names four times (ids, link, aria-describedby)."""
     return written_bytes(str(item.prompt)) + 350 + 4 * len(item.anchor) + (_FIGURE_BYTES if item.figure_id else 0)
@@ -155,7 +245,7 @@ def _heading_bytes(topic: Topic) -> int:
     return 550 + 2 * len(topic.title.encode("utf-8")) + 2 * len(topic.id)
 
 
-def _hub_part(graph: CourseGraph, m: Messages, every: list[QaItem], parts: list[Part], part: Part) -> Page:
+def _hub_part(graph: CourseGraph, m: Messages, every: list[QaPrompt], parts: list[Part], part: Part) -> Page:
     """One page of the hub. Its filters offer the subjects, topics, levels and types of the questions it holds."""
     items = every[part.start : part.stop]
     groups = qa_groups(items)

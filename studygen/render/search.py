@@ -43,6 +43,7 @@ from studygen.content.graph import CourseGraph
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.output_cache import OutputCache, code_digest
 from studygen.render.pages import SEARCH_PATH, Page
+from studygen.render.search_documents import DocumentCache
 from studygen.render.site_files import SiteFiles
 from studygen.render.site_plan import Entry, SearchedItems, SitePlan
 
@@ -201,6 +202,14 @@ class BackgroundIndex:
             return searched if searched is not None else searched_items(messages, plan.page(entry))  # or planned now
 
         settings = f"{self.language}\0{_strings_digest(messages)}\0{self.marked}"
+        # A kept page's document, made in an earlier build, is read from the cache rather than planned again.
+        self.documents = DocumentCache(graph.root, f"{code_digest()}\0{settings}") if previous else None
+        document_keys: dict[str, bytes] = {}  # collected page path -> its document's key (pages with a fingerprint)
+        if self.documents is not None:
+            for entry in collected:
+                if fingerprint := plan.fingerprints.get(entry.path):
+                    document_keys[entry.path] = self.documents.key(entry.template, fingerprint)
+        self.used = set(document_keys.values())
         for part, inputs in parts.items():
             inputs.pages.sort()
             key = ""
@@ -222,8 +231,19 @@ class BackgroundIndex:
                 if kept is not None:
                     self.kept.append({path.removeprefix("site/"): data for path, data in kept.items()})
                     continue
-            # A stub is planned here (planning is not for the helper thread); the documents are made there.
-            collections = [(f"/{entry.path}", items(entry)) for entry in inputs.collected]
+            # A stub's document is read from the cache, or its unit planned here (planning is not for the helper
+            # thread); the other documents are made there.
+            wanted = [document_keys[e.path] for e in inputs.collected if e.path in document_keys and
+                      e.path not in plan.searched]  # fmt: skip
+            stored = self.documents.get(wanted) if self.documents is not None and wanted else {}
+            collections = []
+            for entry in inputs.collected:
+                document_key = document_keys.get(entry.path)
+                document = stored.get(document_key) if document_key is not None else None
+                if document is not None:
+                    collections.append(_Collection(f"/{entry.path}", document, None))
+                else:
+                    collections.append(_Collection(f"/{entry.path}", items(entry), document_key))
             self.jobs.append(_Job(part, inputs.pages, collections, key))
         self.failure: BaseException | None = None
         self.waiting = list(reversed(self.jobs))  # taken from the end by the helper threads
@@ -257,6 +277,8 @@ class BackgroundIndex:
         for bundle in self.kept:
             for path, data in bundle.items():
                 self.site.put(path, data)
+        if self.documents is not None and self.jobs:
+            self.documents.save({}, self.used)  # the documents of pages since edited go
         if self.previous:
             for job in self.jobs:
                 digests = {f"site/{path}": self.site.digest(path) for path in self.made[job.part]}
@@ -269,23 +291,32 @@ class BackgroundIndex:
                     job = self.waiting.pop()  # atomic: each job is taken by one thread
                 except IndexError:
                     return
-                bundle = self._bundle(backend, job.part, self._requests(job), len(job.pages) + len(job.collections))
+                made: dict[bytes, str] = {}
+                requests = self._requests(job, made)
+                bundle = self._bundle(backend, job.part, requests, len(job.pages) + len(job.collections))
                 for path, data in bundle.items():  # into the site now: a part's files are not held to the end
                     self.site.put(path, data)
                 self.made[job.part] = list(bundle)
+                if self.documents is not None and made:
+                    self.documents.save(made)
         except BaseException as error:  # handed to the thread that asks for the result
             if self.failure is None:  # the first: the others' are the stops it causes
                 self.failure = error
             for other in self.backends:  # the build fails: the other parts are not needed
                 other.stop()
 
-    def _requests(self, job: _Job) -> Iterator[dict[str, Any]]:
-        """A part's documents, each read (a page) or made (a collection) only as it is sent: a part's pages read at
-        once were ~20 MB per process."""
+    def _requests(self, job: _Job, made: dict[bytes, str]) -> Iterator[dict[str, Any]]:
+        """A part's documents, each read (a page) or made (a collection, noted in `made` for the document cache)
+        only as it is sent: a part's pages read at once were ~20 MB per process."""
         for path in job.pages:
             yield _add_file(f"/{path}", self.site[path].decode("utf-8"))
-        for url, items in job.collections:
-            yield _add_file(url, _collection(*items, self.marked))
+        for collection in job.collections:
+            document = collection.source
+            if not isinstance(document, str):
+                document = _collection(*document, self.marked)
+                if collection.key is not None:
+                    made[collection.key] = document
+            yield _add_file(collection.url, document)
 
     def _bundle(
         self, backend: PagefindBackend, part: int, requests: Iterable[dict[str, Any]], count: int
@@ -298,13 +329,23 @@ class BackgroundIndex:
 
 
 @dataclass(frozen=True)
+class _Collection:
+    """A collected page's search document (from the document cache), or its items to make it from (and the key to
+    store it under, if it has one)."""
+
+    url: str
+    source: str | SearchedItems
+    key: bytes | None
+
+
+@dataclass(frozen=True)
 class _Job:
-    """A part of the index to make: its pages (by path under site/, read when it is made), its collections' items
-    (by URL: each a document when it is made) and its key in the output cache."""
+    """A part of the index to make: its pages (by path under site/, read when it is made), its collections and its
+    key in the output cache."""
 
     part: int
     pages: list[str]
-    collections: list[tuple[str, SearchedItems]]
+    collections: list[_Collection]
     key: str
 
 

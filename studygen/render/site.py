@@ -30,7 +30,7 @@ from studygen.render.markup import MATHML_NAMESPACE, plain_text, render_markdown
 from studygen.render.output_cache import Fingerprint, OutputCache, template_digests
 from studygen.render.pages import Page, category_path, subject_path, topic_crumbs, topic_path
 from studygen.render.practice import practice_units
-from studygen.render.qa_bank import plan_qa_bank
+from studygen.render.qa_bank import forget_layout, qa_units
 from studygen.render.quizzes.views import forget_views
 from studygen.render.search import COLLECTED, plan_search_page, searched_items
 from studygen.render.site_files import SiteFiles
@@ -77,7 +77,7 @@ def site_units(graph: CourseGraph) -> list[Unit]:
             for t in topics
         ],
         *practice_units(graph),
-        Unit("qa", partial(plan_qa_bank, graph)),
+        *qa_units(graph),
         Unit("search", partial(plan_search_page, graph)),
     ]
 
@@ -206,6 +206,7 @@ def write_site(
             plan.searched[page.path] = searched_items(messages, page)
         plan.release(page)
     forget_views(graph)  # every page that shows a question is written
+    forget_layout(graph)
     site.put("sitemap.xml", _sitemap(graph.course, [path for path in paths if path != "404.html"]).encode("utf-8"))
     for name, path in static_files(graph.root).items():
         site.put(f"static/{name}", asset_bytes(path))

@@ -36,6 +36,8 @@ class Unit:
     topic: str | None = None
     # The paths its plan gives, known without planning it: then a build may plan it only when its pages are written.
     paths: Callable[[], list[str]] | None = None
+    # What it reads besides topics, by "@name" -> a text that changes with it: its plan is kept while these are equal.
+    inputs: Callable[[], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,11 @@ class SitePlan:
         self.placed: dict[str, tuple[str, int]] = {}  # page path -> its unit and place there (pages planned here)
         # A written page searched through a collection (search.COLLECTED) -> its items, for the index.
         self.searched: dict[str, SearchedItems] = {}
+        self.inputs: dict[str, dict[str, str]] = {}  # unit name -> its named inputs (units that have some)
         for unit in units:
-            record = previous.kept_plan(unit.name) if previous else None
+            if previous and unit.inputs is not None:
+                self.inputs[unit.name] = unit.inputs()
+            record = previous.kept_plan(unit.name, self.inputs.get(unit.name)) if previous else None
             if record is not None and previous is not None:
                 stubs = [Stub(path, template, owner, plan, unit.name) for path, template, owner, plan in record.rows]
                 self.entries[unit.name] = list(stubs)
@@ -152,5 +157,6 @@ class SitePlan:
             self.fingerprints[page.path] = fingerprint
             recorded.append([page.path, page.template, page_owner(page), fingerprint])
         if len(recorded) == len(pages):
-            self.previous.keep_plan(unit.name, PlanRecord(self.previous.digests_of(reached), recorded))
+            inputs = self.inputs.get(unit.name, {})
+            self.previous.keep_plan(unit.name, PlanRecord({**self.previous.digests_of(reached), **inputs}, recorded))
         return self.entries[unit.name]
