@@ -347,6 +347,39 @@ def test_an_answers_page_is_planned_again_when_the_hub_part_it_links_back_to_mov
     assert "qa" in planned
 
 
+@pytest.mark.parametrize("cache", ["kept", "deleted", "damaged"])
+def test_a_part_of_the_index_made_again_reads_kept_pages_documents_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: str
+) -> None:
+    """After an edit, the index (one part here) is made again from every page; the flashcard and answers pages of
+    the topics not edited are kept, and their search documents come from .studygen-cache/search.sqlite instead of
+    planning their units again. Without the cache, or with a damaged one, they are planned: the same output."""
+    from studygen.render.search_documents import CACHE_FILE
+
+    planned: list[str] = []
+    plan_unit = SitePlan._plan
+    monkeypatch.setattr(SitePlan, "_plan", lambda plan, unit: planned.append(unit.name) or plan_unit(plan, unit))
+
+    def edit(course: Path) -> None:
+        _replace(course / "topics/shortcuts.yaml", "Its only cost is one", "Its only cost is a single")
+        stored = course.parent / CACHE_FILE
+        assert stored.is_file()
+        if cache == "deleted":
+            stored.unlink()
+        elif cache == "damaged":
+            stored.write_bytes(b"not a database" * 100)
+        planned.clear()
+
+    first, again = _rebuild_matches_clean_build(tmp_path, edit)  # (planned: the rebuild's, then the fresh build's)
+    rebuilt = planned[: planned.index("summary", 1)]  # the fresh build plans everything, "summary" first
+    others = {"qa:learning-rates", "flashcards:gradient-descent", "qa:gradient-descent"}  # (no cards: no page)
+    assert 0 < again.rendered < first.rendered and "flashcards:shortcuts" in rebuilt
+    if cache == "kept":
+        assert not others & set(rebuilt)
+    else:
+        assert others <= set(rebuilt)
+
+
 def test_a_plan_is_kept_only_under_the_same_frame(tmp_path: Path) -> None:
     """The course's settings (or our code, or the interface strings) may reach any plan: all are planned again."""
     planned: list[str] = []
