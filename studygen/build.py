@@ -42,12 +42,12 @@ def check(course_dir: Path, *, strict: bool = False) -> tuple[CourseGraph, list[
         raise ContentError([Problem(str(course_dir), 1, 1, "", "course folder not found", "pass a course folder")])
     with parse_cache(course_dir) as cache:
         loaded = load_course(course_dir, cache)
-    graph, problems = check_course(loaded)
-    if graph is not None:
-        from studygen.render.i18n import language_problems
+        graph, problems = check_course(loaded)
+        if graph is not None:
+            from studygen.render.i18n import language_problems
 
-        problems += formula_problems(graph)
-        problems += language_problems(graph)
+            problems += formula_problems(graph, cache)
+            problems += language_problems(graph)
     failing = [p for p in problems if p.severity == "error" or strict]
     if graph is None or failing:
         raise ContentError(problems)

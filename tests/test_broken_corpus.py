@@ -68,6 +68,17 @@ def symlink(relative: str, target: str) -> Callable[[Path], None]:
     return apply
 
 
+def linked_folder(relative: str, target: str) -> Callable[[Path], None]:
+    """The course's folder moved outside it, a link left in its place."""
+
+    def apply(course: Path) -> None:
+        outside = course.parent / target
+        shutil.move(course / relative, outside)
+        (course / relative).symlink_to(outside, target_is_directory=True)
+
+    return apply
+
+
 def remove(relative: str) -> Callable[[Path], None]:
     return lambda course: (course / relative).unlink()
 
@@ -128,6 +139,7 @@ CASES = [
          "    image: figures/gone.png\ncategories:"), COURSE, "does not exist"),
     Case("symlink-outside", symlink("topics/linked.yaml", "elsewhere/linked.yaml"), "topics/linked.yaml",
          "outside the course folder"),
+    Case("linked-topics-folder", linked_folder("topics", "elsewhere-topics"), TOPIC, "outside the course folder"),
     Case("missing-course-file", remove(COURSE), COURSE, "course file not found"),
     # Whole-course cross-checks
     Case("duplicate-topic-id", write("topics/copy.yaml", (MINI / OTHER).read_text()), "topics/copy.yaml",

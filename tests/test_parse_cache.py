@@ -109,3 +109,34 @@ def test_entries_of_edited_files_are_dropped(course: Path, tmp_path: Path) -> No
         topic.write_text(topic.read_text().replace("title:", f"# edit {n}\ntitle:", 1))
         check(course)
     assert rows(cache) <= 8  # twice what one build uses
+
+
+def test_a_file_whose_formulas_rendered_is_not_checked_again(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The formulas of a topic file that all rendered are not gone through again while the file and our code are
+    unchanged; a file that changes is checked again, and a bad formula is reported on every build."""
+    from studygen.content import formulas
+    from studygen.render import markup
+
+    check(course)  # every formula renders: each file is noted
+    refused: list[str] = []
+
+    def refuse(latex: str, display: bool = False) -> None:  # as if the library now refused every formula
+        refused.append(latex)
+        raise markup.MarkupError(f"cannot read the formula ${latex}$")
+
+    monkeypatch.setattr(formulas, "check_formula", refuse)
+    check(course)
+    assert refused == []  # nothing was checked: each file passed before
+    text = (course / TOPIC).read_text()
+    (course / TOPIC).write_text(text.replace("\ntitle: ", "\ntitle: Edited "))
+    problems = problems_of(course)
+    assert refused and {p.path for p in problems} == {f"course/{TOPIC}"}  # the edited file only
+    assert all("cannot read the formula" in p.message for p in problems)
+    refused.clear()
+    assert problems_of(course) == problems and refused  # a file with a problem is checked on every build
+    (course / TOPIC).write_text(text)  # as it was when its formulas rendered
+    refused.clear()
+    check(course)
+    assert refused == []
+    monkeypatch.setattr(formulas, "_checking_code", lambda: b"other code\0")  # another version of our code
+    assert {p.path for p in problems_of(course)} == {f"course/{TOPIC}"} and refused  # checked again

@@ -44,6 +44,11 @@ class ParseCache:
         self.salt = parser_version().encode()
         self.new: dict[bytes, str] = {}
         self.used: set[bytes] = set()
+        # Files whose formulas all rendered, by a key of their bytes and the code that checked them
+        # (studygen.content.formulas): found in an earlier build, and found in this one.
+        self.formulas_passed: set[bytes] | None = None
+        self.formulas_used: set[bytes] = set()
+        self.formulas_new: dict[bytes, str] = {}
 
     def key(self, raw: bytes) -> bytes:
         return hashlib.blake2b(self.salt + b"\0" + raw).digest()
@@ -72,9 +77,26 @@ class ParseCache:
             return
         self.new[self.key(raw)] = entry
 
+    def passed_formulas(self, key: bytes) -> bool:
+        """Whether every formula of a file with this key (its bytes and the checking code) rendered before."""
+        if self.formulas_passed is None:
+            try:
+                self.formulas_passed = {row[0] for row in self.connection.execute("SELECT key FROM formulas")}
+            except sqlite3.Error:
+                self.formulas_passed = set()
+        self.formulas_used.add(key)
+        return key in self.formulas_passed
+
+    def formulas_pass(self, key: bytes) -> None:
+        """Every formula of a file with this key renders."""
+        self.formulas_used.add(key)
+        self.formulas_new[key] = ""
+
     def save(self) -> None:
         # Every file is read on every build, so what this one did not use belongs to files since edited.
         save_entries(self.connection, "parsed", self.new, self.used, prune=True)
+        if self.formulas_new or self.formulas_passed is not None:
+            save_entries(self.connection, "formulas", self.formulas_new, self.formulas_used, prune=True)
 
 
 @contextmanager
@@ -90,4 +112,11 @@ def parse_cache(course_dir: Path) -> Iterator[ParseCache | None]:
 
 def _open(path: Path) -> ParseCache | None:
     connection = open_table(path, "parsed", "parsed")
-    return None if connection is None else ParseCache(connection)
+    if connection is None:
+        return None
+    try:
+        connection.execute("CREATE TABLE IF NOT EXISTS formulas (key BLOB PRIMARY KEY, passed TEXT NOT NULL)")
+    except sqlite3.Error:
+        connection.close()
+        return None
+    return ParseCache(connection)

@@ -7,6 +7,7 @@ PyYAML's composer gives us nodes with positions; we turn them into dicts and lis
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,8 @@ class SourceMap:
     # over a third of the checked course's memory.
     written: str | None = None
     _positions: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    # A hash of the file's bytes, for what is checked once per file content (studygen.content.formulas).
+    content_key: bytes | None = None
 
     @property
     def positions(self) -> dict[FieldPath, tuple[int, int]]:
@@ -178,6 +181,7 @@ def load_yaml(path: Path, shown_as: str, cache: ParseCache | None = None) -> tup
         return None, source, [Problem(shown_as, 1, 1, "", f"cannot be read: {error.strerror}")]
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 byte-order mark is harmless; editors on Windows add it
+    source.content_key = hashlib.blake2b(raw, digest_size=16).digest()
     parsed = cache.get(raw) if cache is not None else None
     if parsed is not None:
         data, source.written = parsed
