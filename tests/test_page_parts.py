@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from studygen.build import check
+from studygen.render import page_parts
 from studygen.render.page_parts import cut, part_path
 from studygen.render.site import render_site
 from studygen.writer import write_outputs
@@ -62,6 +63,24 @@ def test_parts_cover_every_item_once_and_keep_to_the_limit(weights: list[int], l
         assert sum(weights[part.start : part.stop]) <= limit or part.stop - part.start == 1
     if max(weights) <= limit:  # every part within the limit: no fewer parts than the total allows
         assert len(parts) >= -(-sum(weights) // limit)
+
+
+def _bounds_by_scanning(weights: list[int], count: int) -> list[int]:
+    """The balanced cut as first written: every possible boundary tried for each share (slow, plainly right)."""
+    count = min(count, len(weights))
+    running = [0, *itertools.accumulate(weights)]
+    bounds = [0]
+    for j in range(1, count):
+        share = running[-1] * j / count
+        lowest, highest = bounds[-1] + 1, len(weights) - (count - j)
+        bounds.append(min(range(lowest, highest + 1), key=lambda b: (abs(running[b] - share), b)))
+    return [*bounds, len(weights)]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=50), min_size=1, max_size=80), st.integers(1, 12))
+def test_the_cut_found_by_bisection_is_the_cut_found_by_scanning(weights: list[int], count: int) -> None:
+    """Zero weights too: equal running totals, where the first boundary of a tie must win."""
+    assert page_parts._balanced_bounds(weights, count) == _bounds_by_scanning(weights, count)
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ the large side, and the parts are balanced: 21 questions become 11 + 10, not 20 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
@@ -91,12 +92,19 @@ def _balanced_bounds(weights: Sequence[int], count: int) -> list[int]:
     """Boundaries 0 = b0 < b1 < ... < b_count = len(weights), each cut where the running total comes nearest to
     an equal share."""
     count = min(count, len(weights))
-    running = [0, *accumulate(weights)]
+    running = [0, *accumulate(weights)]  # never decreasing (no weight is negative): searched by bisection
     total = running[-1]
     bounds = [0]
     for j in range(1, count):
         share = total * j / count
         lowest, highest = bounds[-1] + 1, len(weights) - (count - j)
-        bounds.append(min(range(lowest, highest + 1), key=lambda b: (abs(running[b] - share), b)))
+        # The nearest running total at or above the share, and the one below it (its first index, if several
+        # are equal); the lower one on a tie. Scanning every boundary was O(items x parts): 8,000 questions in 63
+        # parts of the Q&A hub took ~0.3 s.
+        above = bisect_left(running, share, lowest, highest + 1)
+        candidates = [above] if above <= highest else []
+        if above > lowest:
+            candidates.append(bisect_left(running, running[above - 1], lowest, above))
+        bounds.append(min(candidates, key=lambda b: (abs(running[b] - share), b)))
     bounds.append(len(weights))
     return bounds
