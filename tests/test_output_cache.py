@@ -275,7 +275,7 @@ def test_guides_flashcards_and_answers_are_planned_as_they_are_written_with_the_
     graph, _ = with_drawn_figures(check(SITE_COURSE)[0])
     plan = SitePlan(site_units(graph), OutputCache.for_build(tmp_path / "out", graph), later=True)
     later = {entry.unit for entry in plan.pages if isinstance(entry, Later)}
-    assert {unit.split(":")[0] for unit in later} == {"guide", "flashcards", "qa"}
+    assert {unit.split(":")[0] for unit in later} == {"topic", "guide", "flashcards", "qa"}
     assert not later & set(plan.planned)  # not planned before the site is written
     site = SiteFiles.of({})
     write_site(graph, site, plan, plan.previous)
@@ -313,6 +313,7 @@ def test_a_rebuild_plans_only_the_units_that_read_an_edited_topic(tmp_path: Path
         "qa:gradient-descent",
         "search",
         "summary",
+        "topic:gradient-descent",
     ]
 
 

@@ -60,11 +60,16 @@ def plan_pages(graph: CourseGraph) -> list[Page]:
 
 def site_units(graph: CourseGraph) -> list[Unit]:
     """Every page of the site, in units that a rebuild plans only when what they read changed
-    (studygen.render.site_plan): the course-wide pages, each topic's guide, its flashcards, the practice pages,
-    the Q&A bank, search."""
+    (studygen.render.site_plan): the course-wide pages, each topic's summary, guide and flashcards, the practice
+    pages, the Q&A bank, search."""
     topics = graph.topics
     return [
         Unit("summary", partial(plan_summary_pages, graph)),
+        # A topic's summary page is a unit of its own: an edit plans it, not every topic's.
+        *[
+            Unit(f"topic:{t.id}", partial(plan_topic_summary, graph, t), t.id, partial(topic_summary_paths, t))
+            for t in topics
+        ],
         # A guide's or a flashcard page's path is known without planning it: a build plans them as it writes them.
         *[
             Unit(f"guide:{t.id}", partial(plan_topic_guide, graph, t), t.id, partial(topic_guide_paths, t))
@@ -83,6 +88,7 @@ def site_units(graph: CourseGraph) -> list[Unit]:
 
 
 def plan_summary_pages(graph: CourseGraph) -> list[Page]:
+    """The home page, the 404 page, and each category's and subject's page."""
     course = graph.course
     m = course_messages(graph)
     home = (m.text("site.home"), "index.html")
@@ -117,20 +123,26 @@ def plan_summary_pages(graph: CourseGraph) -> list[Page]:
                     (home, cat_crumb),
                 )
             )
-    for topic in graph.topics:
-        category, subject = graph.subject(topic.subject)
-        crumbs = topic_crumbs(graph, topic, with_topic=False)
-        pages.append(
-            Page(
-                topic_path(topic.id),
-                "topic.html",
-                topic.title,
-                plain_text(topic.definition)[:300],
-                {"topic": topic, "subject": subject, "category": category},
-                crumbs,
-            )
-        )
     return pages
+
+
+def plan_topic_summary(graph: CourseGraph, topic: Topic) -> list[Page]:
+    category, subject = graph.subject(topic.subject)
+    crumbs = topic_crumbs(graph, topic, with_topic=False)
+    return [
+        Page(
+            topic_path(topic.id),
+            "topic.html",
+            topic.title,
+            plain_text(topic.definition)[:300],
+            {"topic": topic, "subject": subject, "category": category},
+            crumbs,
+        )
+    ]
+
+
+def topic_summary_paths(topic: Topic) -> list[str]:
+    return [topic_path(topic.id)]
 
 
 # Applies a saved theme before the first paint, so that the page never flashes the other theme. It is the only
