@@ -26,7 +26,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Protocol
 
 from studygen.errors import OutputError
@@ -184,12 +184,13 @@ class Staging:
         return OutputError(f"cannot write the output into {self.out_dir}: {error.strerror}")
 
 
-def check_relative(relative: str) -> PurePosixPath:
-    """Refuse output paths that are absolute or climb out of the output folder."""
-    path = PurePosixPath(relative)
-    if path.is_absolute() or ".." in path.parts or not path.parts or relative != path.as_posix():
+def check_relative(relative: str) -> None:
+    """Refuse output paths that are absolute or climb out of the output folder, or that are not written plainly
+    ("a//b", "./a", "a/"): what PurePosixPath would not give back as written. By splitting, not by PurePosixPath,
+    which was ~10% of a rebuild's writing (every file of the output is put on every build)."""
+    parts = relative.split("/")
+    if not relative or "" in parts or "." in parts or ".." in parts:
         raise OutputError(f"refusing to write outside the output folder: {relative!r}")
-    return path
 
 
 def write_outputs(outputs: Mapping[str, bytes], out_dir: Path) -> None:

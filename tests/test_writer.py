@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from studygen.errors import OutputError
 from studygen.forked import Forked
-from studygen.writer import Staging, WrittenChanges, write_outputs
+from studygen.writer import Staging, WrittenChanges, check_relative, write_outputs
 
 
 def test_unchanged_files_are_linked_from_the_previous_output_and_changed_ones_written(tmp_path: Path) -> None:
@@ -110,3 +113,26 @@ def test_a_forked_child_writes_into_the_same_staging_folder_and_hands_back_its_d
     assert data != str(os.getpid()).encode()  # written by the child
     assert staging.digests["anki/deck.apkg"] == hashlib.sha256(data).hexdigest()
     assert (out / "site/index.html").read_bytes() == b"parent"
+
+
+def _refused_by_pure_path(relative: str) -> bool:
+    """The rule as first written, with PurePosixPath."""
+    path = PurePosixPath(relative)
+    return path.is_absolute() or ".." in path.parts or not path.parts or relative != path.as_posix()
+
+
+@given(st.text(alphabet="a./\\", max_size=12))
+def test_output_paths_are_refused_as_pure_paths_would_refuse_them(relative: str) -> None:
+    try:
+        check_relative(relative)
+        refused = False
+    except OutputError:
+        refused = True
+    assert refused == _refused_by_pure_path(relative)
+
+
+@pytest.mark.parametrize("relative", ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a/", "a/.", "."])
+def test_paths_outside_the_output_or_not_plain_are_refused(relative: str, tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="outside the output folder"):
+        write_outputs({"fine.html": b"ok", relative: b"no"}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # refused before anything was written

@@ -268,8 +268,9 @@ class OutputCache:
             return None
         files: dict[str, bytes] = {}
         for path, sha in record.files.items():
-            # Only a regular file: the writer links a kept file into the next output as it is.
-            data = regular_file_bytes(self.out_dir / path)
+            # Only a regular file: the writer links a kept file into the next output as it is. (A joined string:
+            # a pathlib path per kept file was ~5% of a rebuild's pages.)
+            data = regular_file_bytes(os.path.join(self.out_dir, path))
             if data is None or hashlib.sha256(data).hexdigest() != sha:
                 return None
             files[path] = data
