@@ -214,3 +214,24 @@ def test_the_manifest_written_in_pieces_is_the_json_it_always_was() -> None:
     for files in (digests, {}):
         whole = (json.dumps({"files": dict(sorted(files.items()))}, indent=1, sort_keys=True) + "\n").encode()
         assert b"".join(manifest(files, per_piece=2)) == whole
+
+
+def test_a_build_does_not_keep_its_course_in_memory(tmp_path: Path) -> None:
+    """Once a build has returned, nothing holds its course: `studygen serve` builds again and again in one process
+    (a memo of the interface strings held the last four builds' courses), and a command line that ends with a
+    whole course still held spent most of a second tearing it down."""
+    import gc
+
+    from studygen.content.graph import CourseGraph
+    from studygen.render.i18n import course_messages
+
+    course = tmp_path / "course"
+    shutil.copytree(MINI, course)
+    build(course, tmp_path / "out")
+    gc.collect()
+    assert not [o for o in gc.get_objects() if isinstance(o, CourseGraph) and o.root == course.resolve()]
+    # The memo still serves a graph while it lives.
+    from studygen.build import check
+
+    graph, _ = check(course)
+    assert course_messages(graph) is course_messages(graph)

@@ -17,9 +17,10 @@ plural forms instead (`one`, `other`, as CLDR names them); the form is chosen by
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -153,20 +154,27 @@ def course_messages(graph: CourseGraph) -> Messages:
     """The interface strings of a course: its `language`, from the theme and the course's own templates.
 
     Asked for thousands of times in a build; looking the files up each time was 10% of a rebuild. A course
-    graph is made afresh by every build, so its catalogue is kept with it (the graph itself is held, so that its
-    id cannot be reused while it is here); the next build's graph reads the files again.
+    graph is made afresh by every build, so its catalogue is kept with it, for as long as the graph lives (held
+    here, a graph and its whole course stayed in memory after its build: in `studygen serve`, the last four
+    builds' courses); the next build's graph reads the files again.
     """
-    kept = _by_graph.get(id(graph))
-    if kept is not None and kept[0] is graph:
+    key = id(graph)
+    kept = _by_graph.get(key)
+    if kept is not None and kept[0]() is graph:
         return kept[1]
     messages = messages_for(graph.course.language, graph.root)
-    if len(_by_graph) >= 4:  # a build uses one or two graphs (before and after its figures are drawn)
-        del _by_graph[next(iter(_by_graph))]
-    _by_graph[id(graph)] = (graph, messages)
+    _by_graph[key] = (weakref.ref(graph, partial(_forget, key)), messages)
     return messages
 
 
-_by_graph: dict[int, tuple[CourseGraph, Messages]] = {}
+def _forget(key: int, gone: weakref.ref[CourseGraph]) -> None:
+    """A graph is gone: its catalogue goes too (unless its id was since given to another graph's)."""
+    kept = _by_graph.get(key)
+    if kept is not None and kept[0] is gone:
+        del _by_graph[key]
+
+
+_by_graph: dict[int, tuple[weakref.ref[CourseGraph], Messages]] = {}
 
 
 def english() -> Messages:
