@@ -12,6 +12,7 @@ It comes in two kinds of page so that no page outgrows the weight budget as a co
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -145,15 +146,15 @@ class QaLayout:
     hub_of: dict[str, str]  # topic id -> path of the hub part where its questions start
 
 
-# The layout of one course at a time, and the topics read to make it: the hub and every topic's answers page (for
-# its link back) ask for it.
-_layout: tuple[CourseGraph | None, QaLayout | None, frozenset[str]] = (None, None, frozenset())
+# The layout of one course at a time (held while its graph lives: a build's course is not kept after it), and the
+# topics read to make it: the hub and every topic's answers page (for its link back) ask for it.
+_layout: tuple[weakref.ref[CourseGraph] | None, QaLayout | None, frozenset[str]] = (None, None, frozenset())
 
 
 def qa_layout(graph: CourseGraph) -> QaLayout:
     """Made once per build; each use counts as reading what making it read (studygen.content.graph.recorded_reads)."""
     global _layout
-    if _layout[0] is graph and _layout[1] is not None:
+    if _layout[0] is not None and _layout[0]() is graph and _layout[1] is not None:
         note_reads(_layout[2])
         return _layout[1]
     with recorded_reads() as reads:
@@ -161,17 +162,24 @@ def qa_layout(graph: CourseGraph) -> QaLayout:
     groups = qa_groups(prompts)
     # Cut between questions, so that even one very long topic fits: a topic cut in two is headed in both parts.
     weights = [_hub_bytes(item) for item in prompts]
-    for group_start in accumulate((len(group.items) for group in groups[:-1]), initial=0):
-        if prompts:
-            weights[group_start] += _heading_bytes(prompts[group_start].topic)
+    starts = accumulate((len(group.items) for group in groups[:-1]), initial=0) if groups else ()
+    for group_start in starts:
+        weights[group_start] += _heading_bytes(prompts[group_start].topic)
     parts = cut(QA_BANK_PATH, weights, HUB_PART_BYTES)
     hub_of: dict[str, str] = {}
     for part in parts:
         for item in prompts[part.start : part.stop]:
             hub_of.setdefault(item.topic.id, part.path)
     layout = QaLayout(prompts, parts, hub_of)
-    _layout = (graph, layout, frozenset(reads))
+    _layout = (weakref.ref(graph, _graph_gone), layout, frozenset(reads))
     return layout
+
+
+def _graph_gone(gone: weakref.ref[CourseGraph]) -> None:
+    """Its graph is gone: so is the layout (its questions hold the course's topics)."""
+    global _layout
+    if _layout[0] is gone:
+        _layout = (None, None, frozenset())
 
 
 def qa_units(graph: CourseGraph) -> list[Unit]:
@@ -200,7 +208,7 @@ def _answers_inputs(graph: CourseGraph, topic: Topic) -> dict[str, str]:
 def forget_layout(graph: CourseGraph) -> None:
     """Let this course's layout go (asked for again, it is made again)."""
     global _layout
-    if _layout[0] is graph:
+    if _layout[0] is not None and _layout[0]() is graph:
         _layout = (None, None, frozenset())
 
 
