@@ -1,9 +1,9 @@
 """The static site: a pure function from a checked course to {path under site/: bytes}.
 
-Every page's path is known before any page is rendered (most pages are planned first; a topic's guide and
-flashcard pages, whose paths need no plan, are planned as they are written), so every page knows which other pages
-exist: a link is shown only when its target is built. Every link is relative, so the site works from any sub-path
-and from file://.
+Every page's path is known before any page is rendered (most pages are planned first; a topic's summary, guide,
+flashcard and answers pages, whose paths need no plan, are planned as they are written), so every page knows which
+other pages exist: a link is shown only when its target is built. Every link is relative, so the site works from
+any sub-path and from file://.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Planning a page prepares everything its template shows: rendered Markdown, card and question views, quizzes cut
 into parts. For a 1,000-topic course that took ~6 s on every rebuild, even with every Markdown text in the markup
 cache, and most of those pages are then kept from the last build unrendered. So the pages are planned in units
-(a topic's guide, its flashcards, its practice pages; a subject's practice pages; the course-wide pages), and the
-topics each unit reads are recorded while it is planned (studygen.content.graph.recorded_reads). The next build
+(a topic's summary, guide, flashcards, practice and answers pages; a subject's practice pages; the Q&A hub; the
+course-wide pages), and the topics each unit reads are recorded while it is planned
+(studygen.content.graph.recorded_reads), with anything else it reads as a named input (`Unit.inputs`). The next build
 with the same frame (studygen.render.output_cache) does not plan a unit whose recorded topics are all unchanged:
 its pages are *stubs* that hold what the rest of the build needs without a plan (path, template, the topic or
 subject a page belongs to, and a fingerprint of its plan, from which its key is made). A stub is planned after all
@@ -12,8 +13,9 @@ when its page must be rendered (its template changed, its file was changed by ha
 needed (its part of the index is made again); planning the unit then gives the plan the stub stands for.
 
 A plan holds every planned page until it is written, which for a clean 5,000-topic build was ~750 MB. So a unit
-whose paths are known without planning it (a topic's guide and flashcard pages) may be left *for later*: its pages
-are listed by path (`Later`) and the unit is planned when its first page is written, then let go page by page.
+whose paths are known without planning it (a topic's summary, guide, flashcard and answers pages) may be left
+*for later*: its pages are listed by path (`Later`) and the unit is planned when its first page is written, then
+let go page by page.
 """
 
 from __future__ import annotations
