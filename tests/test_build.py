@@ -241,6 +241,7 @@ def test_a_build_does_not_keep_its_course_in_memory(tmp_path: Path) -> None:
 def test_a_course_s_q_and_a_layout_goes_with_its_graph(tmp_path: Path) -> None:
     """The Q&A bank's layout (its questions hold the course's topics) is kept for one course while it lives."""
     import gc
+    import weakref
 
     from studygen.build import check
     from studygen.render import qa_bank
@@ -250,6 +251,7 @@ def test_a_course_s_q_and_a_layout_goes_with_its_graph(tmp_path: Path) -> None:
     graph, _ = check(course)
     layout = qa_bank.qa_layout(graph)
     assert layout.prompts and qa_bank.qa_layout(graph) is layout  # made once for the graph
+    gone = weakref.ref(layout)
     del graph, layout
     gc.collect()
-    assert qa_bank._layout[1] is None
+    assert gone() is None

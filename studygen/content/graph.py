@@ -7,13 +7,14 @@ a cycle of prerequisites, a card id used twice, a figure that does not exist. Th
 from __future__ import annotations
 
 import difflib
+import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from studygen.content.loader import LoadedCourse, LoadedTopic
 from studygen.content.model import Category, Course, FigureSpec, Subject, Topic
@@ -311,3 +312,29 @@ def _cycle_problems(by_id: dict[str, LoadedTopic]) -> list[Problem]:
         if node not in state:
             visit(node, [node])
     return problems
+
+
+T = TypeVar("T")
+
+
+class GraphMemo(Generic[T]):
+    """A value made for one course graph at a time, held only while that graph lives: a build's course, and what
+    was made from it, are not kept after the build (`studygen serve` builds again and again in one process)."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[weakref.ref[CourseGraph], T] | None = None
+
+    def get(self, graph: CourseGraph, make: Callable[[], T]) -> T:
+        """The value made for this graph, made now if it has none."""
+        if self._kept is None or self._kept[0]() is not graph:
+            self._kept = (weakref.ref(graph, self._gone), make())
+        return self._kept[1]
+
+    def forget(self, graph: CourseGraph) -> None:
+        """Let this graph's value go (asked for again, it is made again)."""
+        if self._kept is not None and self._kept[0]() is graph:
+            self._kept = None
+
+    def _gone(self, graph: weakref.ref[CourseGraph]) -> None:
+        if self._kept is not None and self._kept[0] is graph:
+            self._kept = None

@@ -12,7 +12,6 @@ It comes in two kinds of page so that no page outgrows the weight budget as a co
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -20,7 +19,7 @@ from itertools import accumulate
 
 from markupsafe import Markup, escape
 
-from studygen.content.graph import CourseGraph, note_reads, recorded_reads, unrecorded_reads
+from studygen.content.graph import CourseGraph, GraphMemo, note_reads, recorded_reads, unrecorded_reads
 from studygen.content.model import BLANK_MARKER, Question, Subject, Topic
 from studygen.render.i18n import Messages, course_messages
 from studygen.render.markup import plain_text, render_markdown
@@ -146,17 +145,19 @@ class QaLayout:
     hub_of: dict[str, str]  # topic id -> path of the hub part where its questions start
 
 
-# The layout of one course at a time (held while its graph lives: a build's course is not kept after it), and the
-# topics read to make it: the hub and every topic's answers page (for its link back) ask for it.
-_layout: tuple[weakref.ref[CourseGraph] | None, QaLayout | None, frozenset[str]] = (None, None, frozenset())
+# The layout of one course at a time, and the topics read to make it: the hub and every topic's answers page (for
+# its link back) ask for it.
+_layouts: GraphMemo[tuple[QaLayout, frozenset[str]]] = GraphMemo()
 
 
 def qa_layout(graph: CourseGraph) -> QaLayout:
     """Made once per build; each use counts as reading what making it read (studygen.content.graph.recorded_reads)."""
-    global _layout
-    if _layout[0] is not None and _layout[0]() is graph and _layout[1] is not None:
-        note_reads(_layout[2])
-        return _layout[1]
+    layout, reads = _layouts.get(graph, partial(_made_layout, graph))
+    note_reads(reads)
+    return layout
+
+
+def _made_layout(graph: CourseGraph) -> tuple[QaLayout, frozenset[str]]:
     with recorded_reads() as reads:
         prompts = qa_prompts(graph)
     groups = qa_groups(prompts)
@@ -170,16 +171,7 @@ def qa_layout(graph: CourseGraph) -> QaLayout:
     for part in parts:
         for item in prompts[part.start : part.stop]:
             hub_of.setdefault(item.topic.id, part.path)
-    layout = QaLayout(prompts, parts, hub_of)
-    _layout = (weakref.ref(graph, _graph_gone), layout, frozenset(reads))
-    return layout
-
-
-def _graph_gone(gone: weakref.ref[CourseGraph]) -> None:
-    """Its graph is gone: so is the layout (its questions hold the course's topics)."""
-    global _layout
-    if _layout[0] is gone:
-        _layout = (None, None, frozenset())
+    return QaLayout(prompts, parts, hub_of), frozenset(reads)
 
 
 def qa_units(graph: CourseGraph) -> list[Unit]:
@@ -207,9 +199,7 @@ def _answers_inputs(graph: CourseGraph, topic: Topic) -> dict[str, str]:
 
 def forget_layout(graph: CourseGraph) -> None:
     """Let this course's layout go (asked for again, it is made again)."""
-    global _layout
-    if _layout[0] is not None and _layout[0]() is graph:
-        _layout = (None, None, frozenset())
+    _layouts.forget(graph)
 
 
 def plan_qa_hub(graph: CourseGraph) -> list[Page]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from studygen.content.graph import CourseGraph
+from studygen.content.graph import CourseGraph, GraphMemo
 from studygen.content.model import Question
 from studygen.render.i18n import Messages, course_messages, english
 from studygen.render.quizzes.questions import (
@@ -61,14 +61,11 @@ def _right_items(item: QuizItem) -> list[dict[str, Any]]:
 
 # Views of one question, made once per build: a question shows on its topic's quiz, worksheet and answer key and
 # again on its subject's and the course's, where only its number differs. The memo holds one course at a time.
-_memo: tuple[CourseGraph | None, dict[tuple[str, ...], dict[str, Any]]] = (None, {})
+_memo: GraphMemo[dict[tuple[str, ...], dict[str, Any]]] = GraphMemo()
 
 
 def _memoised(graph: CourseGraph, key: tuple[str, ...], make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    global _memo
-    if _memo[0] is not graph:
-        _memo = (graph, {})
-    views = _memo[1]
+    views = _memo.get(graph, dict)
     if key not in views:
         views[key] = make()
     return views[key]
@@ -76,9 +73,7 @@ def _memoised(graph: CourseGraph, key: tuple[str, ...], make: Callable[[], dict[
 
 def forget_views(graph: CourseGraph) -> None:
     """Let this course's question views go (a page planned later makes them again)."""
-    global _memo
-    if _memo[0] is graph:
-        _memo = (None, {})
+    _memo.forget(graph)
 
 
 def _numbered(
